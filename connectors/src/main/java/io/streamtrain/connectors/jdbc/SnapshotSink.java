@@ -1,0 +1,170 @@
+package io.streamtrain.connectors.jdbc;
+
+import io.streamtrain.connectors.record.ModelSnapshot;
+import java.io.IOException;
+import java.sql.SQLException;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.groups.SinkWriterMetricGroup;
+
+/**
+ * Flink sink (Sink V2) that writes every {@link ModelSnapshot} to the snapshot tables as it arrives,
+ * one transaction per snapshot (see {@link SnapshotWriter}). Writes are idempotent per (model,
+ * version), so the at-least-once replay after a restore is harmless; there is nothing to flush.
+ *
+ * <p>A failing write ({@link SQLException}: the database is down, a deadlock, a lock timeout) is
+ * retried with exponential backoff on a fresh connection, up to {@code maxAttempts} attempts in all;
+ * then the writer throws and Flink's restart strategy takes over. A snapshot that can never be
+ * stored ({@link IllegalArgumentException}) is not retried.
+ */
+public final class SnapshotSink implements Sink<ModelSnapshot> {
+
+    private static final long serialVersionUID = 1L;
+
+    public static final int DEFAULT_MAX_ATTEMPTS = 5;
+    public static final long DEFAULT_INITIAL_BACKOFF_MILLIS = 200;
+    /** Upper bound of one backoff sleep, however many attempts. */
+    public static final long MAX_BACKOFF_MILLIS = 30_000;
+
+    private final String jdbcUrl;
+    private final String tablePrefix;
+    private final int retainVersions;
+    private final int maxAttempts;
+    private final long initialBackoffMillis;
+
+    /** A sink with the default retry policy (5 attempts, 200 ms backoff doubling). */
+    public SnapshotSink(String jdbcUrl, String tablePrefix, int retainVersions) {
+        this(jdbcUrl, tablePrefix, retainVersions, DEFAULT_MAX_ATTEMPTS, DEFAULT_INITIAL_BACKOFF_MILLIS);
+    }
+
+    /**
+     * @param jdbcUrl database url (see {@link SnapshotWriter#open(String, String, int)})
+     * @param tablePrefix table prefix, validated now
+     * @param retainVersions versions to keep per model besides final ones; 0 keeps all
+     * @param maxAttempts attempts per snapshot before failing the job, at least 1
+     * @param initialBackoffMillis sleep after the first failed attempt, doubling after each further one
+     * @throws IllegalArgumentException for an unsupported url, an invalid prefix or retry settings
+     */
+    public SnapshotSink(String jdbcUrl, String tablePrefix, int retainVersions, int maxAttempts,
+            long initialBackoffMillis) {
+        SnapshotDialect.fromUrl(jdbcUrl);
+        this.tablePrefix = SnapshotTables.validatePrefix(tablePrefix);
+        if (retainVersions < 0) {
+            throw new IllegalArgumentException("retainVersions must be >= 0 (0 keeps every version), got "
+                    + retainVersions);
+        }
+        if (maxAttempts < 1) {
+            throw new IllegalArgumentException("maxAttempts must be >= 1, got " + maxAttempts);
+        }
+        if (initialBackoffMillis < 0) {
+            throw new IllegalArgumentException("initialBackoffMillis must be >= 0, got " + initialBackoffMillis);
+        }
+        this.jdbcUrl = jdbcUrl;
+        this.retainVersions = retainVersions;
+        this.maxAttempts = maxAttempts;
+        this.initialBackoffMillis = initialBackoffMillis;
+    }
+
+    /** The context is only used for metrics, and may be null (tests). */
+    @Override
+    public SinkWriter<ModelSnapshot> createWriter(WriterInitContext context) throws IOException {
+        SinkWriterMetricGroup metrics = context == null ? null : context.metricGroup();
+        return new Writer(jdbcUrl, tablePrefix, retainVersions, maxAttempts, initialBackoffMillis, metrics);
+    }
+
+    @Override
+    public String toString() {
+        return "SnapshotSink[" + JdbcUrls.redact(jdbcUrl) + ", prefix=" + tablePrefix + ", retain=" + retainVersions
+                + ", attempts=" + maxAttempts + "]";
+    }
+
+    /** Writes each snapshot at once; opens its connection lazily and reopens it after a failure. */
+    static final class Writer implements SinkWriter<ModelSnapshot> {
+
+        private static final System.Logger LOG = System.getLogger(SnapshotSink.class.getName());
+
+        private final String jdbcUrl;
+        private final String tablePrefix;
+        private final int retainVersions;
+        private final int maxAttempts;
+        private final long initialBackoffMillis;
+        private final Counter sent;
+        private final Counter sendErrors;
+        private SnapshotWriter writer;
+
+        Writer(String jdbcUrl, String tablePrefix, int retainVersions, int maxAttempts, long initialBackoffMillis,
+                SinkWriterMetricGroup metrics) {
+            this.jdbcUrl = jdbcUrl;
+            this.tablePrefix = tablePrefix;
+            this.retainVersions = retainVersions;
+            this.maxAttempts = maxAttempts;
+            this.initialBackoffMillis = initialBackoffMillis;
+            this.sent = metrics == null ? null : metrics.getNumRecordsSendCounter();
+            this.sendErrors = metrics == null ? null : metrics.getNumRecordsSendErrorsCounter();
+        }
+
+        @Override
+        public void write(ModelSnapshot element, Context context) throws IOException, InterruptedException {
+            SnapshotWriter.validate(element); // never retried: it cannot succeed
+            long backoff = initialBackoffMillis;
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    if (writer == null) {
+                        writer = SnapshotWriter.open(jdbcUrl, tablePrefix, retainVersions);
+                    }
+                    writer.write(element);
+                    if (sent != null) {
+                        sent.inc();
+                    }
+                    if (attempt > 1) {
+                        LOG.log(System.Logger.Level.INFO, "Wrote snapshot " + element.model() + " v"
+                                + element.version() + " to " + JdbcUrls.redact(jdbcUrl) + " on attempt " + attempt);
+                    }
+                    return;
+                } catch (SQLException e) {
+                    closeWriter(e);
+                    if (attempt >= maxAttempts) {
+                        if (sendErrors != null) {
+                            sendErrors.inc();
+                        }
+                        throw new IOException("could not write snapshot " + element.model() + " v" + element.version()
+                                + " to " + JdbcUrls.redact(jdbcUrl) + " after " + attempt + " attempt(s): "
+                                + e.getMessage(), e);
+                    }
+                    LOG.log(System.Logger.Level.WARNING, "Writing snapshot " + element.model() + " v"
+                            + element.version() + " to " + JdbcUrls.redact(jdbcUrl) + " failed (attempt " + attempt
+                            + " of " + maxAttempts + "), reconnecting in " + backoff + " ms: " + e);
+                    Thread.sleep(backoff);
+                    backoff = Math.min(MAX_BACKOFF_MILLIS, Math.max(1, backoff * 2));
+                }
+            }
+        }
+
+        /** Every snapshot is committed in {@link #write}; nothing is buffered. */
+        @Override
+        public void flush(boolean endOfInput) {}
+
+        @Override
+        public void close() throws Exception {
+            SnapshotWriter w = writer;
+            writer = null;
+            if (w != null) {
+                w.close();
+            }
+        }
+
+        private void closeWriter(Exception cause) {
+            SnapshotWriter w = writer;
+            writer = null;
+            if (w != null) {
+                try {
+                    w.close();
+                } catch (SQLException e) {
+                    cause.addSuppressed(e);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,157 @@
+package io.streamtrain.connectors.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+class EmbeddedKafkaTest {
+
+    private static final int RECORDS = 100;
+
+    @TempDir
+    Path parent;
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS) // a hung broker must fail the build, not stall it
+    void roundTripsRecordsThroughARealBroker() throws Exception {
+        EmbeddedKafka kafka = EmbeddedKafka.start(parent);
+        Path logDir;
+        try {
+            assertThat(kafka.bootstrapServers()).matches("127\\.0\\.0\\.1:\\d+");
+            // The broker's log dir is the only thing start() creates in the parent.
+            try (Stream<Path> children = Files.list(parent)) {
+                List<Path> dirs = children.toList();
+                assertThat(dirs).hasSize(1);
+                logDir = dirs.get(0);
+            }
+            assertThat(logDir).isDirectory();
+
+            kafka.createTopics(Map.of("t", 2));
+            try (Admin admin = Admin.create(Map.of(
+                    AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+                TopicDescription t = admin.describeTopics(Set.of("t")).allTopicNames()
+                        .get(10, TimeUnit.SECONDS).get("t");
+                assertThat(t.partitions()).hasSize(2);
+                for (TopicPartitionInfo p : t.partitions()) {
+                    assertThat(p.leader()).isNotNull();
+                    assertThat(p.leader().isEmpty()).isFalse();
+                }
+            }
+
+            List<String> sent = new ArrayList<>();
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerProps(kafka))) {
+                for (int i = 0; i < RECORDS; i++) {
+                    String value = "v" + i;
+                    // Alternate partitions explicitly so both are exercised.
+                    RecordMetadata md = producer.send(new ProducerRecord<>("t", i % 2, "k" + i, value))
+                            .get(10, TimeUnit.SECONDS);
+                    assertThat(md.partition()).isEqualTo(i % 2);
+                    sent.add(value);
+                }
+            }
+
+            List<String> received = new ArrayList<>();
+            try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerProps(kafka))) {
+                List<TopicPartition> partitions = List.of(new TopicPartition("t", 0), new TopicPartition("t", 1));
+                consumer.assign(partitions);
+                consumer.seekToBeginning(partitions);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+                while (received.size() < RECORDS && System.nanoTime() < deadline) {
+                    for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                        received.add(r.value());
+                    }
+                }
+                // One more short poll: nothing beyond the 100 records may show up.
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> received.add(r.value()));
+            }
+            assertThat(received).containsExactlyInAnyOrderElementsOf(sent);
+
+            assertThat(kafka.endOffsetSum("t")).isEqualTo(RECORDS);
+
+            // Creating an existing topic is a no-op, not an error.
+            kafka.createTopics(Map.of("t", 2));
+            assertThat(kafka.endOffsetSum("t")).isEqualTo(RECORDS);
+        } finally {
+            kafka.close();
+        }
+
+        assertThat(logDir).doesNotExist();
+        kafka.close(); // idempotent
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void portAlreadyTakenFailsCleanlyInsteadOfKillingTheJvm() throws Exception {
+        // Pin the controller port (via the overrides) to one that is held open here, so every attempt
+        // hits the bind race that start() normally retries away. Kafka's own fault handler would halt
+        // the JVM at this point; if that guard breaks, this test kills the surefire fork.
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"));
+             ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            int controllerPort = taken.getLocalPort();
+            int brokerPort = probe.getLocalPort();
+            probe.close();
+            Map<String, String> pinned = Map.of(
+                    "listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                    "advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort,
+                    "controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+
+            assertThatThrownBy(() -> EmbeddedKafka.start(parent, pinned))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("could not bind")
+                    .hasRootCauseInstanceOf(BindException.class);
+        }
+        // Every failed attempt cleaned up its log dir.
+        try (Stream<Path> children = Files.list(parent)) {
+            assertThat(children).isEmpty();
+        }
+    }
+
+    private static Properties producerProps(EmbeddedKafka kafka) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        return p;
+    }
+
+    private static Properties consumerProps(EmbeddedKafka kafka) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        return p;
+    }
+}

@@ -1,0 +1,24 @@
+package io.streamtrain.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code streamtrain} command line. */
+@Command(name = "streamtrain", mixinStandardHelpOptions = true, version = "streamtrain 0.1.0",
+        description = "Online neural-network training on Apache Flink, fed from Kafka.",
+        subcommands = {LocalCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+
+    public static void main(String[] args) {
+        int code = new CommandLine(new Main())
+                .setExecutionExceptionHandler((e, cmd, parsed) -> {
+                    cmd.getErr().println(cmd.getColorScheme().errorText("error: " + e.getMessage()));
+                    if (!(e instanceof IllegalArgumentException)) {
+                        e.printStackTrace(cmd.getErr());
+                    }
+                    return 1;
+                })
+                .execute(args);
+        System.exit(code);
+    }
+}

@@ -1,0 +1,40 @@
+package io.streamtrain.config;
+
+import static org.apache.flink.configuration.ConfigOptions.key;
+
+import java.time.Duration;
+import java.util.List;
+import org.apache.flink.configuration.ConfigOption;
+
+/** Mini-batches, the update window and staleness. */
+public final class TrainingOptions {
+    private TrainingOptions() {}
+
+    public static final ConfigOption<Integer> BATCH_SIZE = key("training.batch-size").intType().defaultValue(64)
+            .withDescription("Rows per mini-batch block; each block gives one gradient per model.");
+
+    public static final ConfigOption<Duration> BATCH_TIMEOUT = key("training.batch-timeout").durationType()
+            .defaultValue(Duration.ofMillis(200))
+            .withDescription("A partial block is sent after this long without filling up (0 = only when full or at end of input).");
+
+    public static final ConfigOption<Integer> WINDOW_BLOCKS = key("training.window-blocks").intType().defaultValue(2)
+            .withDescription("Gradient blocks merged into one optimizer step.");
+
+    public static final ConfigOption<Duration> WINDOW_TIMEOUT = key("training.window-timeout").durationType()
+            .defaultValue(Duration.ofMillis(500))
+            .withDescription("An incomplete window is applied after this long (0 = wait for training.window-blocks).");
+
+    public static final ConfigOption<Long> MAX_STALENESS = key("training.max-staleness").longType().defaultValue(-1L)
+            .withDescription("Gradients computed more than this many versions ago are dropped and counted (-1 = no bound).");
+
+    public static final ConfigOption<Integer> MAX_IN_FLIGHT = key("training.max-in-flight").intType().defaultValue(2)
+            .withDescription("Blocks a shard may have sent that no version it knows has consumed yet; bounds staleness "
+                    + "(1 with training.window-blocks = shards is synchronous mini-batch SGD).");
+
+    public static final ConfigOption<String> DTYPE = key("training.dtype").stringType().defaultValue("float32")
+            .withDescription("ND4J data type of the gradient workers: float32 or float64.");
+
+    static List<ConfigOption<?>> all() {
+        return List.of(BATCH_SIZE, BATCH_TIMEOUT, WINDOW_BLOCKS, WINDOW_TIMEOUT, MAX_STALENESS, MAX_IN_FLIGHT, DTYPE);
+    }
+}

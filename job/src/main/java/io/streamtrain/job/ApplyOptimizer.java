@@ -1,0 +1,240 @@
+package io.streamtrain.job;
+
+import io.streamtrain.connectors.record.ModelSnapshot;
+import io.streamtrain.connectors.record.ModelVersion;
+import io.streamtrain.nn.Architecture;
+import io.streamtrain.nn.UpdateRule;
+import java.util.Arrays;
+import java.util.StringJoiner;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
+import org.apache.flink.streaming.api.functions.windowing.ProcessWindowFunction;
+import org.apache.flink.streaming.api.windowing.windows.GlobalWindow;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The parameter updater: merges the gradient blocks of one window into one optimizer step and
+ * publishes the next version.
+ *
+ * <pre>
+ *   g = (sum over kept blocks of gradient) / (rows of kept blocks) + l2 * W
+ *   theta <- optimizer(theta, g)
+ * </pre>
+ *
+ * A block's staleness is the number of versions applied since the version it was computed on;
+ * blocks beyond {@code maxStaleness} are dropped and counted. The window function sees every
+ * block, not a pre-reduced sum, precisely so that staleness is judged per block. Parameters,
+ * optimizer state and counters live in keyed state ({@code globalState()}), the generation in
+ * operator state: it increases on every restore, so a restored updater's new timeline wins over
+ * versions published before the failure. A version is flagged final once every shard has sent
+ * its end-of-input marker: the workers send it only after their last block, so nothing is lost.
+ * Each version also tells the workers how many blocks of each shard it has consumed, which is
+ * what their flow control runs on.
+ */
+public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, ModelVersion, String, GlobalWindow>
+        implements CheckpointedFunction {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(ApplyOptimizer.class);
+
+    public static final OutputTag<ModelSnapshot> SNAPSHOTS = new OutputTag<>("snapshots", TypeInformation.of(ModelSnapshot.class));
+
+    private static final ValueStateDescriptor<ModelState> STATE =
+            new ValueStateDescriptor<>("model-state", TypeInformation.of(ModelState.class));
+
+    private final Architecture architecture;
+    private final UpdateRule rule;
+    private final double[] initialParameters;
+    private final long maxStaleness;
+    private final SnapshotPolicy snapshots;
+    private final String configHash;
+    private final String rowsTopic;
+    private final int shards;
+
+    private transient ListState<Long> generationState;
+    private transient long generation;
+
+    public ApplyOptimizer(Architecture architecture, UpdateRule rule, double[] initialParameters, long maxStaleness,
+            SnapshotPolicy snapshots, String configHash, String rowsTopic, int shards) {
+        this.architecture = architecture;
+        this.rule = rule;
+        this.initialParameters = initialParameters.clone();
+        this.maxStaleness = maxStaleness;
+        this.snapshots = snapshots;
+        this.configHash = configHash;
+        this.rowsTopic = rowsTopic;
+        this.shards = shards;
+    }
+
+    @Override
+    public void initializeState(FunctionInitializationContext context) throws Exception {
+        generationState = context.getOperatorStateStore()
+                .getUnionListState(new ListStateDescriptor<>("generation", Types.LONG));
+        generation = 0;
+        if (context.isRestored()) {
+            for (Long g : generationState.get()) {
+                generation = Math.max(generation, g + 1);
+            }
+            LOG.info("parameter updater restored: generation {}", generation);
+        }
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) throws Exception {
+        generationState.update(java.util.List.of(generation));
+    }
+
+    @Override
+    public void process(String model, Context ctx, Iterable<GradientBlock> blocks, Collector<ModelVersion> out)
+            throws Exception {
+        ValueState<ModelState> state = ctx.globalState().getState(STATE);
+        ModelState s = state.value();
+        if (s == null) {
+            s = new ModelState(generation, 0, 0, initialParameters.clone(), new double[rule.stateSize()], 0, 0, 0, 0,
+                    0, 0, 0, 0, 0, 0, 0, 0, 0, System.currentTimeMillis(), new long[0], new int[0], new long[0], 0);
+        }
+        double[] theta = s.parameters();
+        double[] sum = new double[theta.length];
+        long rows = 0;
+        double lossSum = 0;
+        long correct = 0;
+        long rejected = 0;
+        long blocksApplied = 0;
+        long blocksDropped = 0;
+        long stalenessSum = 0;
+        long stalenessMax = s.stalenessMax();
+        long[] offsets = s.offsets();
+        int[] shardKeys = s.shardKeys();
+        long[] shardBlocks = s.shardBlocks().clone();
+        int shardsEnded = s.shardsEnded();
+        long consumed = 0;
+        for (GradientBlock b : blocks) {
+            rejected += b.rejected();
+            offsets = mergeOffsets(offsets, b.partitions(), b.nextOffsets());
+            if (b.endOfInput()) {
+                shardsEnded++;
+                continue;
+            }
+            if (b.rows() == 0) {
+                continue;
+            }
+            int shard = indexOf(shardKeys, b.shardKey());
+            if (shard < 0) {
+                shardKeys = Arrays.copyOf(shardKeys, shardKeys.length + 1);
+                shardBlocks = Arrays.copyOf(shardBlocks, shardBlocks.length + 1);
+                shard = shardKeys.length - 1;
+                shardKeys[shard] = b.shardKey();
+            }
+            shardBlocks[shard]++;
+            consumed++;
+            long staleness = s.version() - b.baseVersion();
+            if (maxStaleness >= 0 && staleness > maxStaleness) {
+                blocksDropped++;
+                continue;
+            }
+            double[] g = b.gradient();
+            for (int i = 0; i < sum.length; i++) {
+                sum[i] += g[i];
+            }
+            rows += b.rows();
+            lossSum += b.lossSum();
+            correct += b.correct();
+            blocksApplied++;
+            stalenessSum += staleness;
+            stalenessMax = Math.max(stalenessMax, staleness);
+        }
+        boolean updated = false;
+        long refused = 0;
+        double[] next = theta;
+        double[] optimizerState = s.optimizerState();
+        if (rows > 0) {
+            next = theta.clone();
+            optimizerState = optimizerState.clone();
+            updated = rule.apply(next, sum, rows, optimizerState, s.step() + 1);
+            if (!updated) {
+                refused = 1;
+                next = theta;
+                optimizerState = s.optimizerState();
+                LOG.warn("model '{}': refused a non-finite update of {} rows at version {}; parameters unchanged",
+                        model, rows, s.version());
+            }
+        }
+        long trained = updated ? rows : 0;
+        boolean last = shardsEnded >= shards;
+        // every consumed block advances the version, even when the update was refused or every
+        // block was too stale: the workers' flow control waits for the consumed counts
+        boolean advanced = consumed > 0;
+        long now = System.currentTimeMillis();
+        ModelState n = new ModelState(generation, s.version() + (advanced ? 1 : 0), s.step() + (updated ? 1 : 0), next,
+                optimizerState, s.rowsTrained() + trained, s.rowsRejected() + rejected,
+                s.lossSum() + (updated ? lossSum : 0), s.correct() + (updated ? correct : 0),
+                s.windowRows() + trained, s.windowLossSum() + (updated ? lossSum : 0),
+                s.windowCorrect() + (updated ? correct : 0),
+                s.blocksApplied() + (updated ? blocksApplied : 0), s.blocksDropped() + blocksDropped,
+                s.updatesRefused() + refused, s.stalenessSum() + (updated ? stalenessSum : 0), stalenessMax,
+                s.lastSnapshotVersion(), s.lastSnapshotMillis(), offsets, shardKeys, shardBlocks, shardsEnded);
+        if (advanced || last || rejected > 0) {
+            out.collect(new ModelVersion(model, n.generation(), n.version(), last, n.rowsTrained(), n.rowsRejected(),
+                    n.lossSum(), n.correct(), now, n.shardKeys(), n.shardBlocks(), n.parameters()));
+        }
+        if (last || (advanced && snapshots.due(n.version(), n.lastSnapshotVersion(), now - n.lastSnapshotMillis()))) {
+            ctx.output(SNAPSHOTS, snapshot(model, n, last, now));
+            n = new ModelState(n.generation(), n.version(), n.step(), n.parameters(), n.optimizerState(),
+                    n.rowsTrained(), n.rowsRejected(), n.lossSum(), n.correct(), 0, 0, 0, n.blocksApplied(),
+                    n.blocksDropped(), n.updatesRefused(), n.stalenessSum(), n.stalenessMax(), n.version(), now,
+                    n.offsets(), n.shardKeys(), n.shardBlocks(), n.shardsEnded());
+        }
+        if (last) {
+            LOG.info("model '{}' final version {} (generation {}): {} rows trained, {} rejected, {} blocks dropped "
+                            + "as stale, {} updates refused", model, n.version(), n.generation(), n.rowsTrained(),
+                    n.rowsRejected(), n.blocksDropped(), n.updatesRefused());
+        }
+        state.update(n);
+    }
+
+    private ModelSnapshot snapshot(String model, ModelState s, boolean last, long now) {
+        double windowLoss = s.windowRows() == 0 ? Double.NaN : s.windowLossSum() / s.windowRows();
+        double windowAccuracy = s.windowRows() == 0 ? Double.NaN : (double) s.windowCorrect() / s.windowRows();
+        double stalenessMean = s.blocksApplied() == 0 ? Double.NaN : (double) s.stalenessSum() / s.blocksApplied();
+        StringJoiner offsets = new StringJoiner(",", rowsTopic + ":", "");
+        for (int p = 0; p < s.offsets().length; p++) {
+            offsets.add(p + "=" + s.offsets()[p]);
+        }
+        return new ModelSnapshot(model, s.generation(), s.version(), last, now, s.rowsTrained(), s.rowsRejected(),
+                windowLoss, windowAccuracy, Double.NaN, Double.NaN, rule.learningRate(Math.max(1, s.step())),
+                stalenessMean, s.stalenessMax(), architecture.toJson(), architecture.sizes(), configHash,
+                offsets.toString(), s.parameters());
+    }
+
+    private static int indexOf(int[] keys, int key) {
+        for (int i = 0; i < keys.length; i++) {
+            if (keys[i] == key) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static long[] mergeOffsets(long[] offsets, int[] partitions, long[] next) {
+        long[] merged = offsets;
+        for (int i = 0; i < partitions.length; i++) {
+            int p = partitions[i];
+            if (p >= merged.length) {
+                merged = Arrays.copyOf(merged, p + 1);
+            } else if (merged == offsets) {
+                merged = offsets.clone();
+            }
+            merged[p] = Math.max(merged[p], next[i]);
+        }
+        return merged;
+    }
+}

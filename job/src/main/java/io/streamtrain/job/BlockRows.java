@@ -1,0 +1,184 @@
+package io.streamtrain.job;
+
+import io.streamtrain.connectors.record.DeadLetter;
+import io.streamtrain.connectors.record.RawRow;
+import io.streamtrain.data.CsvRowFormat;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedOneInput;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Parses raw rows, sends the ones that do not fit to the dead-letter output with a reason, and
+ * cuts the rest into blocks of {@code batchSize} rows, each routed to the next shard in turn.
+ *
+ * <p>A custom operator rather than a ProcessFunction because it must see the end of input: there
+ * it flushes the last partial block and then sends every shard an end-of-input marker, so
+ * that the end travels with the data (the gradient workers may still hold blocks back for
+ * flow control when the watermark says the input is over). A partial block is kept in
+ * operator state as raw rows.
+ */
+public final class BlockRows extends AbstractStreamOperator<RowBlock>
+        implements OneInputStreamOperator<RawRow, RowBlock>, BoundedOneInput {
+    private static final long serialVersionUID = 1L;
+
+    public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters", TypeInformation.of(DeadLetter.class));
+
+    private final CsvRowFormat format;
+    private final int batchSize;
+    private final long batchTimeoutMillis;
+    private final int[] shardKeys;
+
+    private transient float[] features;
+    private transient float[] labels;
+    private transient int rows;
+    private transient int rejected;
+    private transient List<RawRow> pending;
+    private transient Map<Integer, Long> nextOffsets;
+    private transient int nextShard;
+    private transient long timeoutEpoch;
+    private transient boolean ended;
+    private transient ListState<RawRow> pendingState;
+    private transient ListState<RowBlock> countersState;
+
+    public BlockRows(CsvRowFormat format, int batchSize, long batchTimeoutMillis, int[] shardKeys) {
+        this.format = format;
+        this.batchSize = batchSize;
+        this.batchTimeoutMillis = batchTimeoutMillis;
+        this.shardKeys = shardKeys.clone();
+    }
+
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        pendingState = context.getOperatorStateStore()
+                .getListState(new ListStateDescriptor<>("pending-rows", TypeInformation.of(RawRow.class)));
+        countersState = context.getOperatorStateStore()
+                .getListState(new ListStateDescriptor<>("pending-counters", TypeInformation.of(RowBlock.class)));
+        newBlock();
+        nextOffsets = new TreeMap<>();
+        nextShard = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() % shardKeys.length;
+        if (context.isRestored()) {
+            for (RowBlock counters : countersState.get()) {
+                rejected += counters.rejected();
+                for (int i = 0; i < counters.partitions().length; i++) {
+                    nextOffsets.merge(counters.partitions()[i], counters.nextOffsets()[i], Math::max);
+                }
+            }
+            for (RawRow row : pendingState.get()) {
+                add(row);
+            }
+        }
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        pendingState.update(pending);
+        countersState.update(List.of(counters(-1)));
+    }
+
+    @Override
+    public void processElement(StreamRecord<RawRow> element) throws Exception {
+        add(element.getValue());
+    }
+
+    private void add(RawRow row) {
+        nextOffsets.merge(row.partition(), row.offset() + 1, Math::max);
+        int fw = format.features();
+        int lw = format.labelWidth();
+        String reason = format.parse(row.value(), features, rows * fw, labels, rows * lw);
+        if (reason != null) {
+            rejected++;
+            output.collect(DEAD_LETTERS, new StreamRecord<>(
+                    new DeadLetter(row.value(), reason, row.topic(), row.partition(), row.offset())));
+            return;
+        }
+        pending.add(row);
+        rows++;
+        if (rows == batchSize) {
+            emit();
+        } else if (rows == 1 && batchTimeoutMillis > 0) {
+            long epoch = timeoutEpoch;
+            getProcessingTimeService().registerTimer(
+                    getProcessingTimeService().getCurrentProcessingTime() + batchTimeoutMillis,
+                    time -> {
+                        if (epoch == timeoutEpoch && rows > 0) {
+                            emit();
+                        }
+                    });
+        }
+    }
+
+    @Override
+    public void processWatermark(Watermark mark) throws Exception {
+        if (mark.getTimestamp() == Long.MAX_VALUE) {
+            flushAtEnd();
+        }
+        super.processWatermark(mark);
+    }
+
+    @Override
+    public void endInput() {
+        flushAtEnd();
+    }
+
+    private void flushAtEnd() {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        if (rows > 0 || rejected > 0 || !nextOffsets.isEmpty()) {
+            emit();
+        }
+        for (int key : shardKeys) {
+            output.collect(new StreamRecord<>(
+                    new RowBlock(key, 0, 0, new float[0], new float[0], new int[0], new long[0], true)));
+        }
+    }
+
+    private void emit() {
+        int fw = format.features();
+        int lw = format.labelWidth();
+        RowBlock block = new RowBlock(shardKeys[nextShard], rows, rejected,
+                rows == batchSize ? features : Arrays.copyOf(features, rows * fw),
+                rows == batchSize ? labels : Arrays.copyOf(labels, rows * lw),
+                counters(0).partitions(), counters(0).nextOffsets(), false);
+        nextShard = (nextShard + 1) % shardKeys.length;
+        output.collect(new StreamRecord<>(block));
+        rejected = 0;
+        nextOffsets.clear();
+        newBlock();
+    }
+
+    private RowBlock counters(int shardKey) {
+        int[] partitions = new int[nextOffsets.size()];
+        long[] offsets = new long[nextOffsets.size()];
+        int i = 0;
+        for (Map.Entry<Integer, Long> e : nextOffsets.entrySet()) {
+            partitions[i] = e.getKey();
+            offsets[i++] = e.getValue();
+        }
+        return new RowBlock(shardKey, 0, rejected, new float[0], new float[0], partitions, offsets, false);
+    }
+
+    private void newBlock() {
+        features = new float[batchSize * format.features()];
+        labels = new float[batchSize * format.labelWidth()];
+        rows = 0;
+        pending = new ArrayList<>(batchSize);
+        timeoutEpoch++;
+    }
+}

@@ -1,0 +1,243 @@
+package io.streamtrain.job;
+
+import io.streamtrain.config.DataOptions;
+import io.streamtrain.config.JobOptions;
+import io.streamtrain.config.KafkaOptions;
+import io.streamtrain.config.ModelOptions;
+import io.streamtrain.config.SinkOptions;
+import io.streamtrain.config.StreamtrainConfig;
+import io.streamtrain.config.TrainingOptions;
+import io.streamtrain.connectors.jdbc.SnapshotSink;
+import io.streamtrain.connectors.kafka.DeadLetterSerializer;
+import io.streamtrain.connectors.kafka.ModelVersionDeserializer;
+import io.streamtrain.connectors.kafka.ModelVersionSerializer;
+import io.streamtrain.connectors.kafka.RawRowDeserializer;
+import io.streamtrain.connectors.kafka.StopOnFinalSource;
+import io.streamtrain.connectors.record.DeadLetter;
+import io.streamtrain.connectors.record.ModelSnapshot;
+import io.streamtrain.connectors.record.ModelVersion;
+import io.streamtrain.connectors.record.RawRow;
+import io.streamtrain.data.CsvRowFormat;
+import io.streamtrain.nn.Architecture;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.windowing.assigners.GlobalWindows;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Builds the training graph from injected sources and sinks:
+ *
+ * <pre>
+ *   rows -> row-parser -(dead letters)-> rows.dlq
+ *             | blocks, keyBy(shard)
+ *   gradient-worker  <-- broadcast -- params
+ *             | gradient blocks, keyBy(model), window
+ *   parameter-updater --> params (the feedback loop)
+ *             +--------> snapshot-sink (SQL tables)
+ * </pre>
+ */
+public final class StreamtrainJob {
+    /** Fixed, so that shard keys can be chosen to land on distinct gradient workers. */
+    public static final int MAX_PARALLELISM = 128;
+
+    private final StreamtrainConfig config;
+    private final Source<RawRow, ?, ?> rows;
+    private final Source<ModelVersion, ?, ?> params;
+    private final Sink<ModelVersion> paramsSink;
+    private final Sink<DeadLetter> deadLetterSink;
+    private final Sink<ModelSnapshot> snapshotSink;
+
+    public StreamtrainJob(StreamtrainConfig config, Source<RawRow, ?, ?> rows, Source<ModelVersion, ?, ?> params,
+            Sink<ModelVersion> paramsSink, Sink<DeadLetter> deadLetterSink, Sink<ModelSnapshot> snapshotSink) {
+        this.config = config;
+        this.rows = rows;
+        this.params = params;
+        this.paramsSink = paramsSink;
+        this.deadLetterSink = deadLetterSink;
+        this.snapshotSink = snapshotSink;
+    }
+
+    /**
+     * The production wiring: Kafka topics and the JDBC snapshot sink from the configuration.
+     *
+     * @param rowsStoppingOffsets per partition of the rows topic, where a bounded run stops; null
+     *     for an unbounded run
+     * @param startMillis versions on the parameters topic older than this belong to another run
+     */
+    public static StreamtrainJob fromConfig(StreamtrainConfig config, String bootstrapServers,
+            Map<TopicPartition, Long> rowsStoppingOffsets, long startMillis) {
+        String group = config.get(KafkaOptions.GROUP_ID);
+        int maxBytes = config.get(KafkaOptions.MAX_MESSAGE_BYTES);
+        var rowsBuilder = KafkaSource.<RawRow>builder()
+                .setBootstrapServers(bootstrapServers)
+                .setTopics(config.get(KafkaOptions.ROWS_TOPIC))
+                .setGroupId(group + "-rows")
+                .setClientIdPrefix(group + "-rows")
+                .setStartingOffsets(OffsetsInitializer.earliest())
+                .setDeserializer(new RawRowDeserializer())
+                // shortens the consumer's close at the end of a bounded run (~450 ms -> ~50 ms)
+                .setProperty("fetch.max.wait.ms", "50");
+        if (rowsStoppingOffsets != null) {
+            rowsBuilder.setBounded(OffsetsInitializer.offsets(rowsStoppingOffsets));
+        }
+        var paramsSource = KafkaSource.<ModelVersion>builder()
+                .setBootstrapServers(bootstrapServers)
+                .setTopics(config.get(KafkaOptions.PARAMS_TOPIC))
+                .setGroupId(group + "-params")
+                .setClientIdPrefix(group + "-params")
+                .setStartingOffsets(OffsetsInitializer.timestamp(startMillis))
+                .setDeserializer(new ModelVersionDeserializer())
+                .setProperty("fetch.max.wait.ms", "20")
+                .setProperty("max.partition.fetch.bytes", Integer.toString(maxBytes))
+                .setProperty("fetch.max.bytes", Integer.toString(maxBytes))
+                .build();
+        KafkaSink<ModelVersion> paramsSink = KafkaSink.<ModelVersion>builder()
+                .setBootstrapServers(bootstrapServers)
+                .setRecordSerializer(new ModelVersionSerializer(config.get(KafkaOptions.PARAMS_TOPIC), maxBytes))
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .setProperty("linger.ms", "0")
+                .setProperty("max.request.size", Integer.toString(maxBytes))
+                .setProperty("buffer.memory", Long.toString(Math.max(32L << 20, 2L * maxBytes)))
+                .build();
+        KafkaSink<DeadLetter> deadLetters = KafkaSink.<DeadLetter>builder()
+                .setBootstrapServers(bootstrapServers)
+                .setRecordSerializer(new DeadLetterSerializer(config.get(KafkaOptions.DLQ_TOPIC)))
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .setProperty("linger.ms", "5")
+                .build();
+        SnapshotSink snapshots = new SnapshotSink(config.get(SinkOptions.URL), config.get(SinkOptions.TABLE_PREFIX),
+                config.get(SinkOptions.RETAIN_VERSIONS));
+        Source<ModelVersion, ?, ?> params = rowsStoppingOffsets == null
+                ? paramsSource
+                : new StopOnFinalSource<>(paramsSource, List.of(config.get(ModelOptions.ID)));
+        return new StreamtrainJob(config, rowsBuilder.build(), params, paramsSink, deadLetters, snapshots);
+    }
+
+    /** Adds the training graph to {@code env}. */
+    public void build(StreamExecutionEnvironment env) {
+        int parallelism = config.parallelism();
+        int shards = config.shards();
+        String model = config.get(ModelOptions.ID);
+        Architecture architecture = config.architecture();
+        double[] initial = config.initialParameters();
+        int batchSize = config.get(TrainingOptions.BATCH_SIZE);
+
+        env.setMaxParallelism(MAX_PARALLELISM);
+        env.getConfig().enableObjectReuse();
+        // the feedback loop's latency is the staleness budget: flush every record at once
+        env.setBufferTimeout(0);
+        Duration checkpoints = config.get(JobOptions.CHECKPOINT_INTERVAL);
+        if (!checkpoints.isZero()) {
+            env.enableCheckpointing(checkpoints.toMillis());
+        }
+
+        CsvRowFormat format = new CsvRowFormat(architecture.inputs(), architecture.labelWidth(),
+                architecture.isClassifier() ? architecture.classes() : 0,
+                config.get(DataOptions.MAX_ABS_VALUE), config.get(DataOptions.MAX_ROW_BYTES));
+        SingleOutputStreamOperator<RowBlock> blocks = env
+                .fromSource(rows, WatermarkStrategy.noWatermarks(), "rows-source", TypeInformation.of(RawRow.class))
+                .uid("rows-source")
+                .setParallelism(parallelism)
+                .transform("row-parser", TypeInformation.of(RowBlock.class), new BlockRows(format, batchSize,
+                        config.get(TrainingOptions.BATCH_TIMEOUT).toMillis(), shardKeys(shards, parallelism)))
+                .uid("row-parser")
+                .setParallelism(parallelism);
+        blocks.getSideOutput(BlockRows.DEAD_LETTERS)
+                .sinkTo(deadLetterSink).name("dead-letter-sink").uid("dead-letter-sink").setParallelism(parallelism);
+
+        BroadcastStream<ModelVersion> versionsIn = env
+                .fromSource(params, WatermarkStrategy.noWatermarks(), "params-source", TypeInformation.of(ModelVersion.class))
+                .uid("params-source")
+                .setParallelism(1)
+                .broadcast(ComputeGradients.PARAMETERS);
+
+        SingleOutputStreamOperator<GradientBlock> gradients = blocks
+                .keyBy(new ShardKey(), Types.INT)
+                .connect(versionsIn)
+                .process(new ComputeGradients(model, architecture, initial,
+                        config.get(TrainingOptions.DTYPE).equals("float64"), batchSize,
+                        config.get(TrainingOptions.MAX_IN_FLIGHT), parallelism), TypeInformation.of(GradientBlock.class))
+                .name("gradient-worker")
+                .uid("gradient-worker")
+                .setParallelism(parallelism);
+
+        SingleOutputStreamOperator<ModelVersion> versions = gradients
+                .keyBy(new ModelKey(), Types.STRING)
+                .window(GlobalWindows.create())
+                .trigger(new UpdateTrigger(config.get(TrainingOptions.WINDOW_BLOCKS),
+                        config.get(TrainingOptions.WINDOW_TIMEOUT).toMillis()))
+                .process(new ApplyOptimizer(architecture, config.updateRule(), initial,
+                        config.get(TrainingOptions.MAX_STALENESS),
+                        new SnapshotPolicy(config.get(SinkOptions.EVERY_VERSIONS), config.get(SinkOptions.EVERY).toMillis()),
+                        config.hash(), config.get(KafkaOptions.ROWS_TOPIC), shards), TypeInformation.of(ModelVersion.class))
+                .name("parameter-updater")
+                .uid("parameter-updater")
+                .setParallelism(1);
+
+        versions.sinkTo(paramsSink).name("params-sink").uid("params-sink").setParallelism(1);
+        versions.getSideOutput(ApplyOptimizer.SNAPSHOTS)
+                .sinkTo(snapshotSink).name("snapshot-sink").uid("snapshot-sink").setParallelism(1);
+    }
+
+    /**
+     * Picks one integer key per shard such that shard s lands on gradient worker s mod
+     * parallelism: hashing arbitrary keys would leave some workers idle and others doubled.
+     */
+    static int[] shardKeys(int shards, int parallelism) {
+        if (shards < parallelism) {
+            throw new IllegalStateException("shards (" + shards + ") < parallelism (" + parallelism
+                    + "): some gradient workers would idle forever");
+        }
+        int[] keys = new int[shards];
+        int[] seen = new int[parallelism];
+        int candidate = 0;
+        for (int s = 0; s < shards; s++) {
+            int worker = s % parallelism;
+            int skip = seen[worker]++;
+            for (int k = 0; ; k++) {
+                if (KeyGroupRangeAssignment.assignKeyToParallelOperator(k, MAX_PARALLELISM, parallelism) == worker) {
+                    if (skip-- == 0) {
+                        keys[s] = k;
+                        break;
+                    }
+                }
+            }
+        }
+        return keys;
+    }
+
+    /** Routes a block by its shard key. */
+    public static final class ShardKey implements KeySelector<RowBlock, Integer> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Integer getKey(RowBlock block) {
+            return block.shardKey();
+        }
+    }
+
+    /** Routes a gradient block by its model. */
+    public static final class ModelKey implements KeySelector<GradientBlock, String> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String getKey(GradientBlock block) {
+            return block.model();
+        }
+    }
+}

@@ -1,0 +1,159 @@
+package io.streamtrain.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.streamtrain.connectors.record.ModelVersion;
+import io.streamtrain.data.SeedData;
+import io.streamtrain.nn.Architecture;
+import io.streamtrain.nn.BatchStats;
+import io.streamtrain.nn.DenseNetwork;
+import io.streamtrain.nn.Initializer;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/** The gradient worker in an operator harness, with real broadcast state. */
+class ComputeGradientsTest {
+    private static final Architecture SEED = Architecture.seed();
+    private static final double[] INITIAL = Initializer.HE.initialize(SEED, 7, 0);
+    private static final int BATCH = 8;
+
+    private KeyedBroadcastOperatorTestHarness<Integer, RowBlock, ModelVersion, GradientBlock> harness;
+
+    @BeforeEach
+    void open() throws Exception {
+        harness = ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
+                new ComputeGradients("seed", SEED, INITIAL, false, BATCH, 1, 1), new StreamtrainJob.ShardKey(), Types.INT,
+                ComputeGradients.PARAMETERS);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        harness.close();
+    }
+
+    private static RowBlock block(int shard, long firstRow) {
+        float[] x = new float[2 * BATCH];
+        float[] y = new float[BATCH];
+        SeedData data = new SeedData(1);
+        for (int r = 0; r < BATCH; r++) {
+            y[r] = data.row(firstRow + r, x, 2 * r);
+        }
+        return new RowBlock(shard, BATCH, 1, x, y, new int[] {0}, new long[] {firstRow + BATCH}, false);
+    }
+
+    private static double[] expectedGradient(double[] params, RowBlock block, BatchStats[] stats) {
+        DenseNetwork net = new DenseNetwork(SEED, DataType.FLOAT, BATCH);
+        net.setParameters(params);
+        double[] g = new double[SEED.parameterCount()];
+        BatchStats s = net.gradient(block.features(), block.labels(), block.rows(), g);
+        stats[0] = s;
+        return g;
+    }
+
+    private static ModelVersion version(long generation, long version, double[] params, int... consumedByShard) {
+        int[] keys = new int[consumedByShard.length / 2];
+        long[] blocks = new long[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = consumedByShard[2 * i];
+            blocks[i] = consumedByShard[2 * i + 1];
+        }
+        return new ModelVersion("seed", generation, version, false, 0, 0, 0, 0, 0, keys, blocks, params);
+    }
+
+    private static RowBlock end(int shard) {
+        return new RowBlock(shard, 0, 0, new float[0], new float[0], new int[0], new long[0], true);
+    }
+
+    @Test
+    void computesOnVersionZeroUntilAVersionArrives() throws Exception {
+        RowBlock b = block(3, 0);
+        harness.processElement(b, 0);
+        List<GradientBlock> out = harness.extractOutputValues();
+        assertThat(out).hasSize(1);
+        GradientBlock g = out.get(0);
+        BatchStats[] stats = new BatchStats[1];
+        assertThat(g.gradient()).containsExactly(expectedGradient(INITIAL, b, stats));
+        assertThat(g.baseGeneration()).isZero();
+        assertThat(g.baseVersion()).isZero();
+        assertThat(g.rows()).isEqualTo(BATCH);
+        assertThat(g.rejected()).isEqualTo(1);
+        assertThat(g.shardKey()).isEqualTo(3);
+        assertThat(g.lossSum()).isEqualTo(stats[0].lossSum());
+        assertThat(g.correct()).isEqualTo(stats[0].correct());
+        assertThat(g.nextOffsets()).containsExactly(BATCH);
+    }
+
+    @Test
+    void keepsTheNewestVersionAndIgnoresReplays() throws Exception {
+        double[] v5 = Arrays.stream(INITIAL).map(p -> p * 0.5 + 0.1).toArray();
+        double[] v4 = Arrays.stream(INITIAL).map(p -> -p).toArray();
+        harness.processBroadcastElement(version(0, 5, v5), 0);
+        harness.processBroadcastElement(version(0, 4, v4), 0); // a replayed older version
+        harness.processBroadcastElement(version(0, 5, v4), 0); // a duplicate stamp changes nothing
+        assertThat(harness.getBroadcastState(ComputeGradients.PARAMETERS).get("seed").parameters()).containsExactly(v5);
+
+        RowBlock b = block(1, 100);
+        harness.processElement(b, 0);
+        GradientBlock g = harness.extractOutputValues().get(0);
+        assertThat(g.baseVersion()).isEqualTo(5);
+        assertThat(g.gradient()).containsExactly(expectedGradient(v5, b, new BatchStats[1]));
+
+        // a restored updater's next generation wins even with a lower version number
+        harness.processBroadcastElement(version(1, 2, v4, 1, 1), 0);
+        harness.processElement(block(1, 200), 0);
+        GradientBlock h = harness.extractOutputValues().get(1);
+        assertThat(h.baseGeneration()).isEqualTo(1);
+        assertThat(h.baseVersion()).isEqualTo(2);
+        assertThat(h.gradient()).containsExactly(expectedGradient(v4, block(1, 200), new BatchStats[1]));
+    }
+
+    @Test
+    void holdsBlocksBackUntilAVersionConsumesTheOnesInFlight() throws Exception {
+        harness.processElement(block(1, 0), 0);
+        harness.processElement(block(1, 8), 0);
+        harness.processElement(block(2, 16), 0);
+        // one block in flight per shard: shard 1's second block waits, shard 2 is independent
+        assertThat(harness.extractOutputValues()).extracting(GradientBlock::shardKey).containsExactly(1, 2);
+
+        double[] v1 = Arrays.stream(INITIAL).map(p -> p + 0.01).toArray();
+        harness.processBroadcastElement(version(0, 1, v1, 2, 1), 0); // consumed shard 2's only
+        assertThat(harness.extractOutputValues()).hasSize(2);
+        harness.processBroadcastElement(version(0, 2, v1, 1, 1, 2, 1), 0);
+        List<GradientBlock> out = harness.extractOutputValues();
+        assertThat(out).hasSize(3);
+        assertThat(out.get(2).shardKey()).isEqualTo(1);
+        assertThat(out.get(2).baseVersion()).isEqualTo(2);
+        assertThat(out.get(2).gradient()).containsExactly(expectedGradient(v1, block(1, 8), new BatchStats[1]));
+    }
+
+    @Test
+    void sendsItsEndMarkerAfterItsLastBlock() throws Exception {
+        harness.processElement(block(1, 0), 0);
+        harness.processElement(block(1, 8), 0);
+        harness.processElement(end(1), 0);
+        harness.processElement(end(2), 0);
+        List<GradientBlock> out = harness.extractOutputValues();
+        // shard 2 had nothing waiting; shard 1 still holds a block, so no marker yet
+        assertThat(out).extracting(GradientBlock::shardKey, GradientBlock::endOfInput)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(1, false), org.assertj.core.groups.Tuple.tuple(2, true));
+        harness.processBroadcastElement(version(0, 1, INITIAL, 1, 1), 0);
+        out = harness.extractOutputValues();
+        assertThat(out.subList(2, 4)).extracting(GradientBlock::shardKey, GradientBlock::endOfInput)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(1, false), org.assertj.core.groups.Tuple.tuple(1, true));
+        assertThat(out.get(3).rows()).isZero();
+    }
+
+    @Test
+    void refusesParametersOfAnotherArchitecture() {
+        assertThatThrownBy(() -> harness.processBroadcastElement(version(0, 1, new double[3]), 0))
+                .hasMessageContaining("model.layers");
+    }
+}

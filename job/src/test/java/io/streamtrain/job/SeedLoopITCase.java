@@ -1,0 +1,163 @@
+package io.streamtrain.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streamtrain.cli.LocalRun;
+import io.streamtrain.config.StreamtrainConfig;
+import io.streamtrain.connectors.format.ModelVersionFormat;
+import io.streamtrain.connectors.jdbc.SnapshotReader;
+import io.streamtrain.connectors.kafka.DeadLetterSerializer;
+import io.streamtrain.connectors.kafka.EmbeddedKafka;
+import io.streamtrain.connectors.record.ModelSnapshot;
+import io.streamtrain.connectors.record.ModelVersion;
+import io.streamtrain.data.SeedData;
+import io.streamtrain.nn.Architecture;
+import io.streamtrain.nn.ReferenceTrainer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * The whole loop on a Flink MiniCluster with a real embedded Kafka broker and a SQLite file:
+ * rows in, dead letters out, versions fed back through the parameters topic, snapshots in SQL.
+ */
+class SeedLoopITCase {
+    private static final Path SEED_YAML = Path.of("..", "config", "seed.yaml");
+    private static final List<String> BAD_ROWS = List.of("", "1.0,2.0", "x,1,0", "1,NaN,1", "0.5,0.5,7", "1,2,1,3");
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
+    @TempDir
+    Path dir;
+
+    private EmbeddedKafka kafka;
+
+    @BeforeEach
+    void startKafka() throws Exception {
+        kafka = EmbeddedKafka.start(dir);
+    }
+
+    @AfterEach
+    void stopKafka() {
+        kafka.close();
+    }
+
+    private StreamtrainConfig config(Map<String, String> overrides) throws Exception {
+        Map<String, String> all = new HashMap<>(overrides);
+        all.put("kafka.bootstrap-servers", kafka.bootstrapServers());
+        all.put("sink.url", "jdbc:sqlite:" + dir.resolve("snapshots.db"));
+        all.put("job.web-ui", "false");
+        return StreamtrainConfig.load(SEED_YAML, all);
+    }
+
+    @Test
+    void seedNetworkTrainsOnlineToTheTarget() throws Exception {
+        StreamtrainConfig config = config(Map.of());
+        kafka.createTopics(Map.of("rows", 2, "rows.dlq", 2, "params", 1));
+        List<byte[]> bad = BAD_ROWS.stream().map(s -> s.getBytes(StandardCharsets.UTF_8)).toList();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+
+        LocalRun.Result result = new LocalRun(config, dir, bad).run(env, Duration.ofMinutes(5));
+
+        assertThat(result.rowsTrained()).isEqualTo(100_000);
+        assertThat(result.rowsRejected()).isEqualTo(BAD_ROWS.size());
+        assertThat(result.holdoutAccuracy()).isGreaterThanOrEqualTo(0.99);
+        assertThat(result.prequentialAccuracy()).isGreaterThan(0.9);
+
+        List<ModelSnapshot> snapshots = SnapshotReader.all("jdbc:sqlite:" + dir.resolve("snapshots.db"), "", "seed");
+        ModelSnapshot last = snapshots.get(snapshots.size() - 1);
+        assertThat(last.last()).isTrue();
+        assertThat(last.rowsTrained()).isEqualTo(100_000);
+        assertThat(last.version()).isEqualTo(result.versions());
+        assertThat(last.sourceOffsets()).isEqualTo("rows:0=50003,1=50003");
+        assertThat(snapshots).filteredOn(ModelSnapshot::last).hasSize(1);
+        // every 100 versions, and the final one
+        assertThat(snapshots.subList(0, snapshots.size() - 1))
+                .allSatisfy(s -> assertThat(s.version() % 100).isZero());
+        assertThat(snapshots.size()).isEqualTo((int) (last.version() / 100) + (last.version() % 100 == 0 ? 0 : 1));
+
+        // each bad row is on the dead-letter topic, byte for byte, with a reason
+        List<ConsumerRecord<byte[], byte[]>> letters = readAll("rows.dlq", BAD_ROWS.size());
+        assertThat(letters).extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
+                .containsExactlyInAnyOrderElementsOf(BAD_ROWS);
+        assertThat(letters).allSatisfy(r -> {
+            assertThat(r.headers().lastHeader(DeadLetterSerializer.REASON)).isNotNull();
+            assertThat(r.headers().lastHeader(DeadLetterSerializer.SOURCE_TOPIC).value()).asString().isEqualTo("rows");
+        });
+    }
+
+    @Test
+    void firstUpdateEqualsTheReferenceTrainersStep() throws Exception {
+        // one partition, one worker, one block per window: the first block is computed on
+        // version 0, so version 1 is exactly one reference step on rows 0..63
+        StreamtrainConfig config = config(Map.of("kafka.partitions", "1", "job.parallelism", "1",
+                "training.window-blocks", "1", "data.rows", "640", "data.holdout-rows", "0"));
+        kafka.createTopics(Map.of("rows", 1, "rows.dlq", 1, "params", 1));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(1);
+
+        LocalRun.Result result = new LocalRun(config, dir, List.of()).run(env, Duration.ofMinutes(3));
+        assertThat(result.rowsTrained()).isEqualTo(640);
+
+        List<ModelVersion> versions = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : readAll("params", 2)) {
+            versions.add(ModelVersionFormat.decode(r.value()));
+        }
+        ModelVersion v1 = versions.stream().filter(v -> v.version() == 1).findFirst().orElseThrow();
+        assertThat(v1.rowsTrained()).isEqualTo(64);
+
+        Architecture arch = config.architecture();
+        ReferenceTrainer reference = new ReferenceTrainer(arch, config.updateRule(), config.initialParameters(),
+                DataType.FLOAT, 64);
+        float[][] firstBatch = new SeedData(42).arrays(64);
+        reference.step(firstBatch[0], firstBatch[1], 64);
+        assertThat(v1.parameters()).containsExactly(reference.parameters());
+        assertThat(v1.lossSum()).isEqualTo(reference.prequential().lossSum());
+        assertThat(versions).filteredOn(ModelVersion::last).hasSize(1);
+    }
+
+    /** Reads a topic from the beginning until at least {@code atLeast} records, with a deadline. */
+    private List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int atLeast) throws Exception {
+        Properties props = new Properties();
+        props.put("bootstrap.servers", kafka.bootstrapServers());
+        props.put("key.deserializer", ByteArrayDeserializer.class.getName());
+        props.put("value.deserializer", ByteArrayDeserializer.class.getName());
+        props.put("max.partition.fetch.bytes", Integer.toString(64 << 20));
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                assertThat(System.nanoTime()).as("reading %s before the deadline", topic).isLessThan(deadline);
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+        }
+        assertThat(out).hasSizeGreaterThanOrEqualTo(atLeast);
+        return out;
+    }
+}
