@@ -95,19 +95,29 @@ public final class LocalCommand implements Callable<Integer> {
 
         Path work = Files.createTempDirectory("streamtrain-local");
         LocalRun.Result result;
-        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("training").setInitialMax(totalRows)
-                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).showSpeed().setUnit(" rows", 1)
-                .continuousUpdate().build()) {
+        // the bar starts with the first version, so its rows/s is the training rate alone
+        java.util.concurrent.atomic.AtomicReference<ProgressBar> bar = new java.util.concurrent.atomic.AtomicReference<>();
+        try {
             result = new LocalRun(config, work, List.of())
                     .onEvent(s -> out.println("  " + s))
                     .onVersion(v -> {
-                        bar.stepTo(v.rowsTrained());
-                        bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f acc %.4f v%d", v.prequentialLoss(),
-                                v.prequentialAccuracy(), v.version()));
+                        if (bar.get() == null) {
+                            bar.set(new ProgressBarBuilder().setTaskName("training").setInitialMax(totalRows)
+                                    .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).showSpeed()
+                                    .setUnit(" rows", 1).continuousUpdate().build());
+                        }
+                        bar.get().stepTo(v.rowsTrained());
+                        bar.get().setExtraMessage(String.format(Locale.ROOT, " loss %.4f acc %.4f v%d",
+                                v.prequentialLoss(), v.prequentialAccuracy(), v.version()));
                     })
                     .run(env, timeout);
-            bar.stepTo(result.rowsTrained());
+            if (bar.get() != null) {
+                bar.get().stepTo(result.rowsTrained());
+            }
         } finally {
+            if (bar.get() != null) {
+                bar.get().close();
+            }
             deleteTree(work);
         }
 

@@ -17,7 +17,7 @@ class StreamtrainConfigTest {
     void seedConfigurationLoads() throws Exception {
         StreamtrainConfig c = StreamtrainConfig.load(SEED_YAML, Map.of());
         assertThat(c.architecture().sizes()).containsExactly(2, 2, 2);
-        assertThat(c.get(OptimizerOptions.LEARNING_RATE)).isEqualTo(0.5);
+        assertThat(c.get(OptimizerOptions.LEARNING_RATE)).isEqualTo(0.1);
         assertThat(c.get(OptimizerOptions.L2)).isEqualTo(1e-3);
         assertThat(c.get(TrainingOptions.BATCH_TIMEOUT)).isEqualTo(Duration.ofMillis(200));
         assertThat(c.get(DataOptions.ROWS)).isEqualTo(100_000L);
@@ -36,8 +36,8 @@ class StreamtrainConfigTest {
     @Test
     void overridesWinAndChangeTheHash() throws Exception {
         StreamtrainConfig a = StreamtrainConfig.load(SEED_YAML, Map.of());
-        StreamtrainConfig b = StreamtrainConfig.load(SEED_YAML, Map.of("optimizer.learning-rate", "0.1"));
-        assertThat(b.get(OptimizerOptions.LEARNING_RATE)).isEqualTo(0.1);
+        StreamtrainConfig b = StreamtrainConfig.load(SEED_YAML, Map.of("optimizer.learning-rate", "0.3"));
+        assertThat(b.get(OptimizerOptions.LEARNING_RATE)).isEqualTo(0.3);
         assertThat(a.hash()).isNotEqualTo(b.hash()).isEqualTo(StreamtrainConfig.load(SEED_YAML, Map.of()).hash());
     }
 

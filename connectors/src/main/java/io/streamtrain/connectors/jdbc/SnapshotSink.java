@@ -83,7 +83,7 @@ public final class SnapshotSink implements Sink<ModelSnapshot> {
     /** Writes each snapshot at once; opens its connection lazily and reopens it after a failure. */
     static final class Writer implements SinkWriter<ModelSnapshot> {
 
-        private static final System.Logger LOG = System.getLogger(SnapshotSink.class.getName());
+        private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SnapshotSink.class);
 
         private final String jdbcUrl;
         private final String tablePrefix;
@@ -119,7 +119,7 @@ public final class SnapshotSink implements Sink<ModelSnapshot> {
                         sent.inc();
                     }
                     if (attempt > 1) {
-                        LOG.log(System.Logger.Level.INFO, "Wrote snapshot " + element.model() + " v"
+                        LOG.info("Wrote snapshot " + element.model() + " v"
                                 + element.version() + " to " + JdbcUrls.redact(jdbcUrl) + " on attempt " + attempt);
                     }
                     return;
@@ -133,7 +133,7 @@ public final class SnapshotSink implements Sink<ModelSnapshot> {
                                 + " to " + JdbcUrls.redact(jdbcUrl) + " after " + attempt + " attempt(s): "
                                 + e.getMessage(), e);
                     }
-                    LOG.log(System.Logger.Level.WARNING, "Writing snapshot " + element.model() + " v"
+                    LOG.warn("Writing snapshot " + element.model() + " v"
                             + element.version() + " to " + JdbcUrls.redact(jdbcUrl) + " failed (attempt " + attempt
                             + " of " + maxAttempts + "), reconnecting in " + backoff + " ms: " + e);
                     Thread.sleep(backoff);

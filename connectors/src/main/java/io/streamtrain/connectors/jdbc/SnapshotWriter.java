@@ -16,11 +16,13 @@ import java.util.stream.Collectors;
  * <p>A write is idempotent: the header row keyed (model, version) is upserted and the version's
  * parameter rows are replaced, so replaying a snapshot after a restart rewrites it. With
  * {@code retainVersions > 0} the same transaction deletes the model's versions older than its newest
- * {@code retainVersions}, except final ones ({@code is_final}). Not thread-safe.
+ * {@code retainVersions}, except final ones ({@code is_final}). Server databases run at READ
+ * COMMITTED; a transaction the database aborts as a deadlock victim (SQLSTATE 40xxx) is run again,
+ * up to {@value #TRANSACTION_ATTEMPTS} times. Not thread-safe: one writer per thread.
  */
 public final class SnapshotWriter implements AutoCloseable {
 
-    private static final System.Logger LOG = System.getLogger(SnapshotWriter.class.getName());
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SnapshotWriter.class);
 
     /** Runs of one snapshot's transaction when the database picks it as a deadlock victim. */
     static final int TRANSACTION_ATTEMPTS = 4;
@@ -92,7 +94,7 @@ public final class SnapshotWriter implements AutoCloseable {
             }
             c.setAutoCommit(false);
             SnapshotWriter w = new SnapshotWriter(jdbcUrl, dialect, tables, retainVersions, c);
-            LOG.log(System.Logger.Level.INFO, () -> "Snapshot writer connected to " + w.redactedUrl + " (" + dialect
+            LOG.info("Snapshot writer connected to " + w.redactedUrl + " (" + dialect
                     + ", tables " + tables.snapshotTable() + " and " + tables.parameterTable() + ", retaining "
                     + (retainVersions == 0 ? "all versions" : retainVersions + " versions per model") + ")");
             return w;
@@ -122,7 +124,7 @@ public final class SnapshotWriter implements AutoCloseable {
                 if (attempt >= TRANSACTION_ATTEMPTS || !isTransactionRollback(e)) {
                     throw e;
                 }
-                LOG.log(System.Logger.Level.DEBUG, () -> "Retrying snapshot " + s.model() + " v" + s.version()
+                LOG.debug("Retrying snapshot " + s.model() + " v" + s.version()
                         + " after " + e);
                 try {
                     Thread.sleep(ThreadLocalRandom.current().nextLong(5, 50L * attempt));
@@ -175,8 +177,8 @@ public final class SnapshotWriter implements AutoCloseable {
             }
             throw e;
         }
-        if (LOG.isLoggable(System.Logger.Level.DEBUG)) {
-            LOG.log(System.Logger.Level.DEBUG, "Wrote snapshot " + s.model() + " v" + s.version() + " (" + cells
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("Wrote snapshot " + s.model() + " v" + s.version() + " (" + cells
                     + " parameter rows) to " + redactedUrl + " in " + (System.nanoTime() - start) / 1_000_000 + " ms");
         }
     }
@@ -217,33 +219,24 @@ public final class SnapshotWriter implements AutoCloseable {
 
     private int insertParameters(PreparedStatement ps, ModelSnapshot s, int[] sizes, double[] p)
             throws SQLException {
-        ps.setString(1, s.model());
-        ps.setLong(2, s.version());
+        // Every parameter is bound for every row: some drivers (sqlite-jdbc) clear the bindings
+        // after executeBatch, so values set once before a mid-way flush would be lost.
         int pos = 0;
         int pending = 0;
         for (int l = 1; l < sizes.length; l++) {
             int in = sizes[l - 1];
             int out = sizes[l];
-            ps.setInt(3, l);
-            ps.setString(4, "W");
             for (int i = 0; i < in; i++) {
-                ps.setInt(5, i);
                 for (int j = 0; j < out; j++) {
-                    ps.setInt(6, j);
-                    setDouble(ps, 7, p[pos++]);
-                    ps.addBatch();
+                    addCell(ps, s, l, "W", i, j, p[pos++]);
                     if (++pending == BATCH_SIZE) {
                         ps.executeBatch();
                         pending = 0;
                     }
                 }
             }
-            ps.setString(4, "b");
-            ps.setInt(5, 0);
             for (int j = 0; j < out; j++) {
-                ps.setInt(6, j);
-                setDouble(ps, 7, p[pos++]);
-                ps.addBatch();
+                addCell(ps, s, l, "b", 0, j, p[pos++]);
                 if (++pending == BATCH_SIZE) {
                     ps.executeBatch();
                     pending = 0;
@@ -254,6 +247,18 @@ public final class SnapshotWriter implements AutoCloseable {
             ps.executeBatch();
         }
         return pos;
+    }
+
+    private void addCell(PreparedStatement ps, ModelSnapshot s, int layer, String tensor, int i, int j, double v)
+            throws SQLException {
+        ps.setString(1, s.model());
+        ps.setLong(2, s.version());
+        ps.setInt(3, layer);
+        ps.setString(4, tensor);
+        ps.setInt(5, i);
+        ps.setInt(6, j);
+        setDouble(ps, 7, v);
+        ps.addBatch();
     }
 
     private void retire(String model) throws SQLException {
@@ -281,8 +286,8 @@ public final class SnapshotWriter implements AutoCloseable {
             ps.setBoolean(3, false);
             gone = ps.executeUpdate();
         }
-        if (gone > 0 && LOG.isLoggable(System.Logger.Level.DEBUG)) {
-            LOG.log(System.Logger.Level.DEBUG, "Retired " + gone + " snapshot(s) of " + model + " older than v" + cutoff);
+        if (gone > 0 && LOG.isDebugEnabled()) {
+            LOG.debug("Retired " + gone + " snapshot(s) of " + model + " older than v" + cutoff);
         }
     }
 

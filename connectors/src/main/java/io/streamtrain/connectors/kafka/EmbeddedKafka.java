@@ -3,7 +3,6 @@ package io.streamtrain.connectors.kafka;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.lang.System.Logger.Level;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -45,8 +44,7 @@ import org.apache.kafka.server.common.MetadataVersion;
 
 /** A real single-node Kafka broker (KRaft, combined broker+controller) running in this JVM, for local runs and tests. */
 public final class EmbeddedKafka implements AutoCloseable {
-    // System.Logger rather than SLF4J: slf4j-api is only a runtime dependency of this module.
-    private static final System.Logger LOG = System.getLogger(EmbeddedKafka.class.getName());
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EmbeddedKafka.class);
 
     private static final int NODE_ID = 1;
     private static final String LOOPBACK = "127.0.0.1";
@@ -106,9 +104,8 @@ public final class EmbeddedKafka implements AutoCloseable {
                 String bootstrap = LOOPBACK + ":" + brokerPort;
                 admin = Admin.create(adminProps(bootstrap));
                 awaitBrokerReady(admin, Deadline.after(READY_TIMEOUT));
-                // Plain concatenation: MessageFormat would print ports and millis with digit grouping.
-                LOG.log(Level.INFO, () -> "EmbeddedKafka started on " + bootstrap + " (log dir " + logDir + ") in "
-                        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos) + " ms");
+                LOG.info("EmbeddedKafka started on {} (log dir {}) in {} ms", bootstrap, logDir,
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
                 return new EmbeddedKafka(server, logDir, bootstrap, admin);
             } catch (Exception e) {
                 if (admin != null) {
@@ -118,12 +115,12 @@ public final class EmbeddedKafka implements AutoCloseable {
                     shutdownBounded(server);
                 }
                 deleteQuietly(logDir);
-                if (!isBindFailure(e)) {
+                String bindFailure = bindFailure(e);
+                if (bindFailure == null) {
                     throw e;
                 }
-                LOG.log(Level.WARNING, "EmbeddedKafka attempt " + attempt + "/" + MAX_START_ATTEMPTS
-                        + " could not bind ports " + brokerPort + "/" + controllerPort
-                        + (attempt < MAX_START_ATTEMPTS ? ", retrying with new ports" : ", giving up"));
+                LOG.warn("EmbeddedKafka attempt " + attempt + "/" + MAX_START_ATTEMPTS + ": "
+                        + bindFailure + (attempt < MAX_START_ATTEMPTS ? "; retrying with new ports" : "; giving up"));
                 lastBindFailure = e;
             }
         }
@@ -211,7 +208,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         try {
             admin.close(Duration.ofSeconds(5));
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "Closing the EmbeddedKafka admin client failed", e);
+            LOG.warn("Closing the EmbeddedKafka admin client failed", e);
         }
         shutdownBounded(server);
         deleteQuietly(logDir);
@@ -374,20 +371,20 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    private static boolean isBindFailure(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof BindException) {
-                return true;
-            }
+    /** The most telling message if {@code t} was caused by a port bind failure, else null. */
+    private static String bindFailure(Throwable t) {
+        String found = null;
+        for (Throwable c = t; c != null && c != c.getCause(); c = c.getCause()) {
             String msg = c.getMessage();
-            if (msg != null && (msg.contains("Address already in use") || msg.contains("failed to bind"))) {
-                return true;
+            // Kafka wraps the BindException as "Socket server failed to bind to HOST:PORT: ...", which names the port.
+            if (msg != null && msg.contains("failed to bind")) {
+                return msg;
             }
-            if (c.getCause() == c) {
-                break;
+            if (c instanceof BindException || (msg != null && msg.contains("Address already in use"))) {
+                found = String.valueOf(msg);
             }
         }
-        return false;
+        return found;
     }
 
     /**
@@ -400,7 +397,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                 server.shutdown();
                 server.awaitShutdown();
             } catch (Throwable e) {
-                LOG.log(Level.WARNING, "EmbeddedKafka shutdown failed", e);
+                LOG.warn("EmbeddedKafka shutdown failed", e);
             }
         }, "embedded-kafka-shutdown");
         t.setDaemon(true);
@@ -411,7 +408,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         if (t.isAlive()) {
-            LOG.log(Level.WARNING, "EmbeddedKafka did not shut down within " + SHUTDOWN_TIMEOUT + "; continuing");
+            LOG.warn("EmbeddedKafka did not shut down within " + SHUTDOWN_TIMEOUT + "; continuing");
         }
     }
 
@@ -419,7 +416,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         try {
             Utils.delete(dir.toFile());
         } catch (IOException | RuntimeException e) {
-            LOG.log(Level.WARNING, "Could not delete EmbeddedKafka log dir " + dir, e);
+            LOG.warn("Could not delete EmbeddedKafka log dir " + dir, e);
         }
     }
 

@@ -171,6 +171,37 @@ class SnapshotWriterTest {
         assertThat(SnapshotReader.models(db.url(), db.prefix())).containsExactly("alpha", "beta", "delta", "gamma");
     }
 
+    /** More cells than one JDBC batch holds, and a deeper network: the layout still round-trips. */
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgresql", "mariadb"})
+    void largerModelsSpanSeveralBatches(String kind) throws Exception {
+        Db db = db(kind);
+        int[] sizes = {3, 50, 40, 2};
+        double[] p = new double[(int) ModelSnapshot.parameterCount(sizes)];
+        assertThat(p.length).isGreaterThan(SnapshotWriter.BATCH_SIZE);
+        for (int k = 0; k < p.length; k++) {
+            p[k] = Math.sin(k) * Math.pow(10, k % 7 - 3);
+        }
+        ModelSnapshot s = new ModelSnapshot("deep", 2, 11, false, 5, 6, 7, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 8, "{}",
+                sizes, "h", "o", p);
+        try (SnapshotWriter w = SnapshotWriter.open(db.url(), db.prefix(), 1)) {
+            w.write(s);
+            w.write(s);
+        }
+        assertThat(SnapshotReader.all(db.url(), db.prefix(), "deep")).containsExactly(s);
+        SnapshotTables t = SnapshotTables.of(db.prefix());
+        assertThat(db.count("SELECT COUNT(*) FROM " + t.parameterTable())).isEqualTo(p.length);
+        // W2[i][j] (layer 2: 50 x 40) sits at offset(W1 + b1) + i * 40 + j.
+        int w2 = 3 * 50 + 50;
+        try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement("SELECT value FROM "
+                + t.parameterTable() + " WHERE model = 'deep' AND layer = 2 AND tensor = 'W' AND i = 7 AND j = 13")) {
+            try (ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getDouble(1)).isEqualTo(p[w2 + 7 * 40 + 13]);
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"sqlite", "postgresql", "mariadb"})
     void modelNamesAreCaseSensitive(String kind) throws Exception {
