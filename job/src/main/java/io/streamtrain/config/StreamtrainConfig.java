@@ -7,8 +7,9 @@ import io.streamtrain.nn.Activation;
 import io.streamtrain.nn.Architecture;
 import io.streamtrain.nn.Initializer;
 import io.streamtrain.nn.Loss;
+import io.streamtrain.nn.LearningRateSchedule;
 import io.streamtrain.nn.Optimizer;
-import io.streamtrain.nn.Sgd;
+import io.streamtrain.nn.Optimizers;
 import io.streamtrain.nn.UpdateRule;
 import java.io.IOException;
 import java.io.Serializable;
@@ -123,15 +124,26 @@ public final class StreamtrainConfig implements Serializable {
     }
 
     public UpdateRule updateRule() {
-        return new UpdateRule(architecture(), optimizer(), get(OptimizerOptions.LEARNING_RATE), get(OptimizerOptions.L2));
+        return new UpdateRule(architecture(), optimizer(), get(OptimizerOptions.LEARNING_RATE), get(OptimizerOptions.L2),
+                get(OptimizerOptions.CLIP_NORM), schedule());
     }
 
     private Optimizer optimizer() {
-        String name = get(OptimizerOptions.NAME);
-        if (name.equals("sgd")) {
-            return new Sgd();
+        try {
+            return Optimizers.of(get(OptimizerOptions.NAME), get(OptimizerOptions.MOMENTUM), get(OptimizerOptions.BETA1),
+                    get(OptimizerOptions.BETA2), get(OptimizerOptions.RHO), get(OptimizerOptions.EPSILON));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(OptimizerOptions.NAME.key() + ": " + e.getMessage());
         }
-        throw new ConfigException(OptimizerOptions.NAME.key() + ": unknown optimizer '" + name + "' (allowed: sgd)");
+    }
+
+    private LearningRateSchedule schedule() {
+        try {
+            return LearningRateSchedule.of(get(OptimizerOptions.SCHEDULE), get(OptimizerOptions.SCHEDULE_GAMMA),
+                    get(OptimizerOptions.SCHEDULE_STEP_SIZE), get(OptimizerOptions.SCHEDULE_DECAY));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(OptimizerOptions.SCHEDULE.key() + ": " + e.getMessage());
+        }
     }
 
     public int parallelism() {
@@ -182,9 +194,27 @@ public final class StreamtrainConfig implements Serializable {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(ModelOptions.OUTPUT.key() + "/" + ModelOptions.LOSS.key() + ": " + e.getMessage());
         }
-        optimizer();
         atLeast(OptimizerOptions.LEARNING_RATE, 0.0, false);
         atLeast(OptimizerOptions.L2, 0.0, true);
+        for (ConfigOption<Double> decay : List.of(OptimizerOptions.MOMENTUM, OptimizerOptions.BETA1,
+                OptimizerOptions.BETA2, OptimizerOptions.RHO)) {
+            double v = get(decay);
+            if (!(v >= 0 && v < 1)) {
+                throw new ConfigException(decay.key() + ": " + v + " must be in [0, 1)");
+            }
+        }
+        atLeast(OptimizerOptions.EPSILON, 0.0, false);
+        atLeast(OptimizerOptions.CLIP_NORM, 0.0, true);
+        double gamma = get(OptimizerOptions.SCHEDULE_GAMMA);
+        if (!(gamma > 0 && gamma <= 1)) {
+            throw new ConfigException(OptimizerOptions.SCHEDULE_GAMMA.key() + ": " + gamma + " must be in (0, 1]");
+        }
+        if (get(OptimizerOptions.SCHEDULE_STEP_SIZE) < 1) {
+            throw new ConfigException(OptimizerOptions.SCHEDULE_STEP_SIZE.key() + ": must be >= 1");
+        }
+        atLeast(OptimizerOptions.SCHEDULE_DECAY, 0.0, true);
+        optimizer();
+        schedule();
         range(TrainingOptions.BATCH_SIZE, 1, 1 << 20);
         range(TrainingOptions.WINDOW_BLOCKS, 1, 1 << 20);
         range(TrainingOptions.MAX_IN_FLIGHT, 1, 1 << 20);

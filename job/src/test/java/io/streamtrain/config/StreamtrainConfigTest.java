@@ -70,6 +70,24 @@ class StreamtrainConfigTest {
     }
 
     @Test
+    void optimizerSettingsAreValidatedAndBuilt() {
+        StreamtrainConfig adam = StreamtrainConfig.of(Map.of("optimizer.name", "adam", "optimizer.learning-rate", "0.01",
+                "optimizer.clip-norm", "5", "optimizer.schedule", "inverse-time"));
+        assertThat(adam.updateRule().optimizer().name()).isEqualTo("adam");
+        assertThat(adam.updateRule().stateSize()).isEqualTo(2 * adam.architecture().parameterCount());
+        assertThat(adam.updateRule().learningRate(1)).isEqualTo(0.01);
+        assertThat(adam.updateRule().learningRate(1001)).isEqualTo(0.01 / 2);
+        assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("optimizer.name", "lbfgs")))
+                .hasMessageStartingWith("optimizer.name").hasMessageContaining("adam");
+        assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("optimizer.beta2", "1.0")))
+                .hasMessageStartingWith("optimizer.beta2");
+        assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("optimizer.schedule", "cosine")))
+                .hasMessageStartingWith("optimizer.schedule");
+        assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("optimizer.epsilon", "0")))
+                .hasMessageStartingWith("optimizer.epsilon");
+    }
+
+    @Test
     void aModelTooLargeForAMessageNamesTheSetting() {
         assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("model.layers", "1000;1000;2", "kafka.max-message-bytes", "1048576")))
                 .hasMessageContaining("kafka.max-message-bytes");
