@@ -47,9 +47,15 @@ public final class ReferenceTrainer {
         }
     }
 
-    /** Applies the accumulated gradient of {@code rows} rows and clears it. */
+    /**
+     * Applies the accumulated gradient of {@code rows} rows and clears it. A refused update
+     * does not count as a step, as in the streaming updater (Adam's bias correction uses it).
+     */
     public boolean apply(long rows) {
-        boolean applied = rule.apply(theta, gradient, rows, state, ++step);
+        boolean applied = rule.apply(theta, gradient, rows, state, step + 1);
+        if (applied) {
+            step++;
+        }
         java.util.Arrays.fill(gradient, 0);
         return applied;
     }
