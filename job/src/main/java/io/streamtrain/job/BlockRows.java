@@ -152,10 +152,11 @@ public final class BlockRows extends AbstractStreamOperator<RowBlock>
     private void emit() {
         int fw = format.features();
         int lw = format.labelWidth();
+        RowBlock positions = counters(0);
         RowBlock block = new RowBlock(shardKeys[nextShard], rows, rejected,
                 rows == batchSize ? features : Arrays.copyOf(features, rows * fw),
                 rows == batchSize ? labels : Arrays.copyOf(labels, rows * lw),
-                counters(0).partitions(), counters(0).nextOffsets(), false);
+                positions.partitions(), positions.nextOffsets(), false);
         nextShard = (nextShard + 1) % shardKeys.length;
         output.collect(new StreamRecord<>(block));
         rejected = 0;

@@ -531,8 +531,8 @@ class OptimizerTest {
     @MethodSource("onTheSeedNetwork")
     void trainsTheSeedNetwork(Optimizer optimizer, double eta) {
         Architecture seed = Architecture.seed();
-        float[][] train = seedData(1000, 1);
-        float[][] holdout = seedData(10_000, 2);
+        float[][] train = ReferenceTrainerTest.seedData(1000, 1);
+        float[][] holdout = ReferenceTrainerTest.seedData(10_000, 2);
         ReferenceTrainer trainer = new ReferenceTrainer(seed, new UpdateRule(seed, optimizer, eta, 1e-3),
                 Initializer.HE.initialize(seed, 7, 0), DataType.DOUBLE, 1000);
         for (int i = 0; i < 100; i++) {
@@ -540,18 +540,5 @@ class OptimizerTest {
         }
         double accuracy = new ForwardPass(seed, trainer.parameters()).accuracy(holdout[0], holdout[1], 10_000);
         assertThat(accuracy).isGreaterThan(0.99);
-    }
-
-    /** x1, x2 ~ N(0, 1), y = [x1 + x2 > 0], as in {@link ReferenceTrainerTest}. */
-    private static float[][] seedData(int rows, long seed) {
-        float[] x = new float[2 * rows];
-        float[] y = new float[rows];
-        Random random = new Random(seed);
-        for (int i = 0; i < rows; i++) {
-            x[2 * i] = (float) random.nextGaussian();
-            x[2 * i + 1] = (float) random.nextGaussian();
-            y[i] = x[2 * i] + x[2 * i + 1] > 0 ? 1 : 0;
-        }
-        return new float[][] {x, y};
     }
 }

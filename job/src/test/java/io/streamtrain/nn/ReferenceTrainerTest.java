@@ -13,7 +13,7 @@ class ReferenceTrainerTest {
     private static final Architecture SEED = Architecture.seed();
 
     /** x1, x2 ~ N(0, 1), y = [x1 + x2 > 0]. */
-    private static float[][] seedData(int rows, long seed) {
+    static float[][] seedData(int rows, long seed) {
         float[] x = new float[2 * rows];
         float[] y = new float[rows];
         Random random = new Random(seed);
