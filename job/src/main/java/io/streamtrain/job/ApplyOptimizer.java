@@ -210,8 +210,9 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
             offsets.add(p + "=" + s.offsets()[p]);
         }
         return new ModelSnapshot(model, s.generation(), s.version(), last, now, s.rowsTrained(), s.rowsRejected(),
-                windowLoss, windowAccuracy, Double.NaN, Double.NaN, rule.learningRate(Math.max(1, s.step())),
-                stalenessMean, s.stalenessMax(), architecture.toJson(), architecture.sizes(), configHash,
+                windowLoss, windowAccuracy, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+                rule.learningRate(Math.max(1, s.step())), stalenessMean, s.stalenessMax(), s.blocksDropped(),
+                s.updatesRefused(), architecture.toJson(), architecture.sizes(), configHash,
                 offsets.toString(), s.parameters());
     }
 

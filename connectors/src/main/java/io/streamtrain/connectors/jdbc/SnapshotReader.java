@@ -99,10 +99,7 @@ public final class SnapshotReader {
     /** Header columns, parameters not yet read. */
     private record Header(ModelSnapshot s) {
         ModelSnapshot with(double[] parameters) {
-            return new ModelSnapshot(s.model(), s.generation(), s.version(), s.last(), s.createdAtMillis(),
-                    s.rowsTrained(), s.rowsRejected(), s.prequentialLoss(), s.prequentialAccuracy(), s.holdoutLoss(),
-                    s.holdoutAccuracy(), s.learningRate(), s.stalenessMean(), s.stalenessMax(), s.architectureJson(),
-                    s.layerSizes(), s.configHash(), s.sourceOffsets(), parameters);
+            return s.withParameters(parameters);
         }
     }
 
@@ -119,15 +116,21 @@ public final class SnapshotReader {
         double preqAcc = getDouble(rs, k++);
         double holdLoss = getDouble(rs, k++);
         double holdAcc = getDouble(rs, k++);
+        double holdPrecision = getDouble(rs, k++);
+        double holdRecall = getDouble(rs, k++);
+        double holdF1 = getDouble(rs, k++);
         double lr = getDouble(rs, k++);
         double stalenessMean = getDouble(rs, k++);
         long stalenessMax = rs.getLong(k++);
+        long blocksDropped = rs.getLong(k++);
+        long updatesRefused = rs.getLong(k++);
         String architecture = rs.getString(k++);
         int[] layerSizes = parseLayerSizes(rs.getString(k++), model, version);
         String configHash = rs.getString(k++);
         String sourceOffsets = rs.getString(k++);
         return new Header(new ModelSnapshot(model, generation, version, last, createdAt, rowsTrained, rowsRejected,
-                preqLoss, preqAcc, holdLoss, holdAcc, lr, stalenessMean, stalenessMax, architecture, layerSizes,
+                preqLoss, preqAcc, holdLoss, holdAcc, holdPrecision, holdRecall, holdF1, lr, stalenessMean,
+                stalenessMax, blocksDropped, updatesRefused, architecture, layerSizes,
                 configHash, sourceOffsets, null));
     }
 

@@ -29,8 +29,9 @@ public final class SnapshotTables {
     /** Header columns in the order SnapshotWriter binds and SnapshotReader reads them. */
     static final List<String> SNAPSHOT_COLUMNS = List.of(
             "model", "version", "generation", "is_final", "created_at", "rows_trained", "rows_rejected",
-            "prequential_loss", "prequential_accuracy", "holdout_loss", "holdout_accuracy", "learning_rate",
-            "staleness_mean", "staleness_max", "architecture", "layer_sizes", "config_hash", "source_offsets");
+            "prequential_loss", "prequential_accuracy", "holdout_loss", "holdout_accuracy", "holdout_precision",
+            "holdout_recall", "holdout_f1", "learning_rate", "staleness_mean", "staleness_max", "blocks_dropped",
+            "updates_refused", "architecture", "layer_sizes", "config_hash", "source_offsets");
 
     static final List<String> SNAPSHOT_KEY = List.of("model", "version");
 
@@ -101,9 +102,14 @@ public final class SnapshotTables {
                 + "prequential_accuracy " + dbl + ", "
                 + "holdout_loss " + dbl + ", "
                 + "holdout_accuracy " + dbl + ", "
+                + "holdout_precision " + dbl + ", "
+                + "holdout_recall " + dbl + ", "
+                + "holdout_f1 " + dbl + ", "
                 + "learning_rate " + dbl + ", "
                 + "staleness_mean " + dbl + ", "
                 + "staleness_max " + big + " NOT NULL, "
+                + "blocks_dropped " + big + " NOT NULL, "
+                + "updates_refused " + big + " NOT NULL, "
                 + "architecture " + txt + ", "
                 + "layer_sizes " + txt + ", "
                 + "config_hash " + txt + ", "

@@ -196,9 +196,14 @@ public final class SnapshotWriter implements AutoCloseable {
         setDouble(ps, k++, s.prequentialAccuracy());
         setDouble(ps, k++, s.holdoutLoss());
         setDouble(ps, k++, s.holdoutAccuracy());
+        setDouble(ps, k++, s.holdoutPrecision());
+        setDouble(ps, k++, s.holdoutRecall());
+        setDouble(ps, k++, s.holdoutF1());
         setDouble(ps, k++, s.learningRate());
         setDouble(ps, k++, s.stalenessMean());
         ps.setLong(k++, s.stalenessMax());
+        ps.setLong(k++, s.blocksDropped());
+        ps.setLong(k++, s.updatesRefused());
         setText(ps, k++, s.architectureJson());
         setText(ps, k++, layerSizesText(s.layerSizes()));
         setText(ps, k++, s.configHash());

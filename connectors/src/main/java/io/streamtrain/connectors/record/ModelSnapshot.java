@@ -22,6 +22,11 @@ import java.util.Objects;
  * @param generation timeline generation the version belongs to
  * @param version version number; (model, version) is the snapshot's key
  * @param last true on the final version of a bounded run; never removed by retention
+ * @param holdoutPrecision precision of class 1 on the held-out rows (two-class models; else NaN)
+ * @param holdoutRecall recall of class 1 on the held-out rows (two-class models; else NaN)
+ * @param holdoutF1 F1 score of class 1 on the held-out rows (two-class models; else NaN)
+ * @param blocksDropped gradient blocks dropped so far as staler than the configured bound
+ * @param updatesRefused optimizer steps refused so far because the update was not finite
  * @param createdAtMillis wall-clock epoch millis the snapshot was taken
  * @param layerSizes layer sizes {@code s0..sL}, input first
  * @param configHash hash of the training configuration that produced the model
@@ -40,9 +45,14 @@ public record ModelSnapshot(
         double prequentialAccuracy,
         double holdoutLoss,
         double holdoutAccuracy,
+        double holdoutPrecision,
+        double holdoutRecall,
+        double holdoutF1,
         double learningRate,
         double stalenessMean,
         long stalenessMax,
+        long blocksDropped,
+        long updatesRefused,
         String architectureJson,
         int[] layerSizes,
         String configHash,
@@ -64,6 +74,22 @@ public record ModelSnapshot(
         return n;
     }
 
+    /** This snapshot with other parameters (the arrays are not copied). */
+    public ModelSnapshot withParameters(double[] newParameters) {
+        return new ModelSnapshot(model, generation, version, last, createdAtMillis, rowsTrained, rowsRejected,
+                prequentialLoss, prequentialAccuracy, holdoutLoss, holdoutAccuracy, holdoutPrecision, holdoutRecall,
+                holdoutF1, learningRate, stalenessMean, stalenessMax, blocksDropped, updatesRefused, architectureJson,
+                layerSizes, configHash, sourceOffsets, newParameters);
+    }
+
+    /** This snapshot with its held-out metrics set (NaN where unknown). */
+    public ModelSnapshot withHoldout(double loss, double accuracy, double precision, double recall, double f1) {
+        return new ModelSnapshot(model, generation, version, last, createdAtMillis, rowsTrained, rowsRejected,
+                prequentialLoss, prequentialAccuracy, loss, accuracy, precision, recall, f1, learningRate,
+                stalenessMean, stalenessMax, blocksDropped, updatesRefused, architectureJson, layerSizes, configHash,
+                sourceOffsets, parameters);
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {
@@ -82,9 +108,14 @@ public record ModelSnapshot(
                 && Double.compare(prequentialAccuracy, other.prequentialAccuracy) == 0
                 && Double.compare(holdoutLoss, other.holdoutLoss) == 0
                 && Double.compare(holdoutAccuracy, other.holdoutAccuracy) == 0
+                && Double.compare(holdoutPrecision, other.holdoutPrecision) == 0
+                && Double.compare(holdoutRecall, other.holdoutRecall) == 0
+                && Double.compare(holdoutF1, other.holdoutF1) == 0
                 && Double.compare(learningRate, other.learningRate) == 0
                 && Double.compare(stalenessMean, other.stalenessMean) == 0
                 && stalenessMax == other.stalenessMax
+                && blocksDropped == other.blocksDropped
+                && updatesRefused == other.updatesRefused
                 && Objects.equals(model, other.model)
                 && Objects.equals(architectureJson, other.architectureJson)
                 && Arrays.equals(layerSizes, other.layerSizes)
@@ -96,8 +127,9 @@ public record ModelSnapshot(
     @Override
     public int hashCode() {
         int h = Objects.hash(model, generation, version, last, createdAtMillis, rowsTrained, rowsRejected,
-                prequentialLoss, prequentialAccuracy, holdoutLoss, holdoutAccuracy, learningRate,
-                stalenessMean, stalenessMax, architectureJson, configHash, sourceOffsets);
+                prequentialLoss, prequentialAccuracy, holdoutLoss, holdoutAccuracy, holdoutPrecision, holdoutRecall,
+                holdoutF1, learningRate, stalenessMean, stalenessMax, blocksDropped, updatesRefused, architectureJson,
+                configHash, sourceOffsets);
         h = 31 * h + Arrays.hashCode(layerSizes);
         return 31 * h + Arrays.hashCode(parameters);
     }
@@ -116,9 +148,14 @@ public record ModelSnapshot(
                 + ", prequentialAccuracy=" + prequentialAccuracy
                 + ", holdoutLoss=" + holdoutLoss
                 + ", holdoutAccuracy=" + holdoutAccuracy
+                + ", holdoutPrecision=" + holdoutPrecision
+                + ", holdoutRecall=" + holdoutRecall
+                + ", holdoutF1=" + holdoutF1
                 + ", learningRate=" + learningRate
                 + ", stalenessMean=" + stalenessMean
                 + ", stalenessMax=" + stalenessMax
+                + ", blocksDropped=" + blocksDropped
+                + ", updatesRefused=" + updatesRefused
                 + ", architectureJson=" + architectureJson
                 + ", layerSizes=" + Arrays.toString(layerSizes)
                 + ", configHash=" + configHash

@@ -120,7 +120,8 @@ final class SnapshotDatabases {
     static ModelSnapshot snapshot(String model, long version, boolean last, double holdoutAccuracy,
             double prequentialAccuracy, double[] parameters) {
         return new ModelSnapshot(model, 1, version, last, 1_700_000_000_000L + version, 1000 * version, version,
-                0.5 / version, prequentialAccuracy, 0.6 / version, holdoutAccuracy, 0.01, 1.5, 3,
+                0.5 / version, prequentialAccuracy, 0.6 / version, holdoutAccuracy, 0.9, 0.8, 0.847, 0.01, 1.5, 3,
+                version / 2, 0,
                 "{\"layers\":[2,2,2],\"activation\":\"tanh\"}", LAYERS_222, "cfg-abc123",
                 "{\"rows\":{\"0\":" + (100 * version) + "}}", parameters);
     }

@@ -49,7 +49,7 @@ class SnapshotWriterTest {
     private static ModelSnapshot fullSnapshot(String model, long version) {
         double[] p = {1.5, -0.25, 1e-300, 1e300, 0.1, Math.PI, Double.NaN, -7.0, 123456.789e-5, -1e-17, 2, 0.3};
         return new ModelSnapshot(model, 4, version, true, 1_723_456_789_012L, 987_654_321L, 17,
-                0.693147180559945, 0.5123, Double.NaN, Double.NaN, 3e-4, 2.25, 9,
+                0.693147180559945, 0.5123, Double.NaN, Double.NaN, 0.875, 0.9375, Double.NaN, 3e-4, 2.25, 9, 3, 1,
                 "{\"layers\":[2,2,2],\"activation\":\"relu\",\"name\":\"ü-ß-✓\"}", LAYERS_222,
                 "sha256:0123abcd", "{\"rows\":{\"0\":12,\"1\":34}}", p);
     }
@@ -182,7 +182,8 @@ class SnapshotWriterTest {
         for (int k = 0; k < p.length; k++) {
             p[k] = Math.sin(k) * Math.pow(10, k % 7 - 3);
         }
-        ModelSnapshot s = new ModelSnapshot("deep", 2, 11, false, 5, 6, 7, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 8, "{}",
+        ModelSnapshot s = new ModelSnapshot("deep", 2, 11, false, 5, 6, 7, 0.1, 0.2, 0.3, 0.4, 0.41, 0.42, 0.43, 0.5, 0.6, 8,
+                12, 13, "{}",
                 sizes, "h", "o", p);
         try (SnapshotWriter w = SnapshotWriter.open(db.url(), db.prefix(), 1)) {
             w.write(s);
@@ -423,8 +424,8 @@ class SnapshotWriterTest {
         p[2] = Double.MIN_VALUE;
         p[3] = Double.MAX_VALUE;
         ModelSnapshot s = snapshot("m", 1, false, 0.5, 0.5, p);
-        ModelSnapshot inf = new ModelSnapshot("inf", 1, 1, false, 1, 1, 0, Double.POSITIVE_INFINITY, 0.5, 1, 0.5, 0.1,
-                0, 0, null, LAYERS_222, null, null, parameters222(0));
+        ModelSnapshot inf = new ModelSnapshot("inf", 1, 1, false, 1, 1, 0, Double.POSITIVE_INFINITY, 0.5, 1, 0.5,
+                Double.NaN, Double.NaN, Double.NaN, 0.1, 0, 0, 0, 0, null, LAYERS_222, null, null, parameters222(0));
         try (SnapshotWriter w = SnapshotWriter.open(db.url(), db.prefix(), 0)) {
             w.write(s);
             w.write(inf);
