@@ -1,5 +1,6 @@
 package io.streamtrain.cli;
 
+import io.streamtrain.compute.ComputeBackend;
 import io.streamtrain.config.DataOptions;
 import io.streamtrain.config.JobOptions;
 import io.streamtrain.config.KafkaOptions;
@@ -80,6 +81,8 @@ public final class LocalRun {
     }
 
     public Result run(StreamExecutionEnvironment env, Duration timeout) throws Exception {
+        // the workers run in this JVM: check the backend before starting anything
+        events.accept(ComputeBackend.require(config.computeBackend(), "local run").message());
         String bootstrap = config.get(KafkaOptions.BOOTSTRAP_SERVERS);
         EmbeddedKafka broker = null;
         try {

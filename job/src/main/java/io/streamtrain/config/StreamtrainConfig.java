@@ -3,6 +3,7 @@ package io.streamtrain.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.streamtrain.compute.ComputeBackend;
 import io.streamtrain.nn.Activation;
 import io.streamtrain.nn.Architecture;
 import io.streamtrain.nn.Initializer;
@@ -40,7 +41,7 @@ public final class StreamtrainConfig implements Serializable {
     private static final long serialVersionUID = 1L;
 
     private static final List<ConfigOption<?>> OPTIONS = Stream.of(ModelOptions.all(), OptimizerOptions.all(),
-                    TrainingOptions.all(), DataOptions.all(), KafkaOptions.all(), SinkOptions.all(), JobOptions.all())
+                    TrainingOptions.all(), ComputeOptions.all(), DataOptions.all(), KafkaOptions.all(), SinkOptions.all(), JobOptions.all())
             .flatMap(List::stream).toList();
 
     private final Map<String, String> values;
@@ -146,6 +147,10 @@ public final class StreamtrainConfig implements Serializable {
         }
     }
 
+    public ComputeBackend.Choice computeBackend() {
+        return ComputeBackend.Choice.fromConfig(get(ComputeOptions.BACKEND));
+    }
+
     public int parallelism() {
         return get(JobOptions.PARALLELISM);
     }
@@ -227,6 +232,7 @@ public final class StreamtrainConfig implements Serializable {
         if (!dtype.equals("float32") && !dtype.equals("float64")) {
             throw new ConfigException(TrainingOptions.DTYPE.key() + ": must be float32 or float64, got '" + dtype + "'");
         }
+        enumValue(ComputeOptions.BACKEND, this::computeBackend);
         if (!get(DataOptions.FORMAT).equals("csv")) {
             throw new ConfigException(DataOptions.FORMAT.key() + ": must be csv, got '" + get(DataOptions.FORMAT) + "'");
         }

@@ -1,5 +1,7 @@
 package io.streamtrain.job;
 
+import io.streamtrain.compute.ComputeBackend;
+import io.streamtrain.compute.ComputeBackendException;
 import io.streamtrain.connectors.record.ModelVersion;
 import io.streamtrain.nn.Architecture;
 import io.streamtrain.nn.BatchStats;
@@ -16,6 +18,7 @@ import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.BasicTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
@@ -57,6 +60,7 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
     private final int batchSize;
     private final int maxInFlight;
     private final int parsers;
+    private final ComputeBackend.Choice backend;
 
     private transient DenseNetwork network;
     private transient double[] gradient;
@@ -81,9 +85,10 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
     /**
      * @param maxInFlight blocks a shard may have sent that no known version has consumed yet
      * @param parsers parallelism of the parsers: each sends every shard one end marker
+     * @param backend the ND4J backend this worker must run on (checked in {@link #open})
      */
     public ComputeGradients(String model, Architecture architecture, double[] initialParameters, boolean float64,
-            int batchSize, int maxInFlight, int parsers) {
+            int batchSize, int maxInFlight, int parsers, ComputeBackend.Choice backend) {
         this.model = model;
         this.architecture = architecture;
         this.initialParameters = initialParameters.clone();
@@ -91,6 +96,7 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
         this.batchSize = batchSize;
         this.maxInFlight = maxInFlight;
         this.parsers = parsers;
+        this.backend = backend;
     }
 
     @Override
@@ -129,6 +135,13 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
 
     @Override
     public void open(OpenContext openContext) {
+        int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+        try {
+            ComputeBackend.require(backend, "gradient worker " + subtask);
+        } catch (ComputeBackendException e) {
+            // this task manager lacks what the configuration asks for: restarting here cannot help
+            throw new SuppressRestartsException(e);
+        }
         // one ND4J thread per operator: parallelism gives the cores
         Nd4j.getEnvironment().setMaxThreads(1);
         network = new DenseNetwork(architecture, float64 ? DataType.DOUBLE : DataType.FLOAT, batchSize);
@@ -136,8 +149,6 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
         gradient = new double[architecture.parameterCount()];
         loadedGeneration = 0;
         loadedVersion = 0;
-        LOG.info("gradient worker {} on ND4J backend {}", getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(),
-                Nd4j.getBackend().getClass().getSimpleName());
     }
 
     @Override

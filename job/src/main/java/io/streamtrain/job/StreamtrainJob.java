@@ -171,7 +171,8 @@ public final class StreamtrainJob {
                 .connect(versionsIn)
                 .process(new ComputeGradients(model, architecture, initial,
                         config.get(TrainingOptions.DTYPE).equals("float64"), batchSize,
-                        config.get(TrainingOptions.MAX_IN_FLIGHT), parallelism), TypeInformation.of(GradientBlock.class))
+                        config.get(TrainingOptions.MAX_IN_FLIGHT), parallelism, config.computeBackend()),
+                        TypeInformation.of(GradientBlock.class))
                 .name("gradient-worker")
                 .uid("gradient-worker")
                 .setParallelism(parallelism);

@@ -1,5 +1,6 @@
 package io.streamtrain.nn;
 
+import io.streamtrain.compute.ComputeBackend;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
@@ -24,6 +25,16 @@ public final class ReferenceTrainer {
         this.state = new double[rule.stateSize()];
         this.gradient = new double[arch.parameterCount()];
         this.batchGradient = new double[arch.parameterCount()];
+    }
+
+    /**
+     * A trainer on the given ND4J backend, checked first ({@link ComputeBackend#require}): a
+     * compute-ceiling benchmark asked to run on the GPU fails rather than quietly measuring the CPU.
+     */
+    public static ReferenceTrainer on(ComputeBackend.Choice backend, Architecture arch, UpdateRule rule,
+            double[] initial, DataType dtype, int batchCapacity) {
+        ComputeBackend.require(backend, "reference trainer");
+        return new ReferenceTrainer(arch, rule, initial, dtype, batchCapacity);
     }
 
     /** One update from one batch; returns the batch's prequential stats (scored before the update). */

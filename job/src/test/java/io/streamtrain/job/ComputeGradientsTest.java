@@ -3,6 +3,8 @@ package io.streamtrain.job;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.streamtrain.compute.ComputeBackend;
+import io.streamtrain.compute.ComputeBackendException;
 import io.streamtrain.connectors.record.ModelVersion;
 import io.streamtrain.data.SeedData;
 import io.streamtrain.nn.Architecture;
@@ -12,6 +14,7 @@ import io.streamtrain.nn.Initializer;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.AfterEach;
@@ -30,7 +33,7 @@ class ComputeGradientsTest {
     @BeforeEach
     void open() throws Exception {
         harness = ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
-                new ComputeGradients("seed", SEED, INITIAL, false, BATCH, 1, 1), new StreamtrainJob.ShardKey(), Types.INT,
+                new ComputeGradients("seed", SEED, INITIAL, false, BATCH, 1, 1, ComputeBackend.Choice.AUTO), new StreamtrainJob.ShardKey(), Types.INT,
                 ComputeGradients.PARAMETERS);
     }
 
@@ -155,5 +158,17 @@ class ComputeGradientsTest {
     void refusesParametersOfAnotherArchitecture() {
         assertThatThrownBy(() -> harness.processBroadcastElement(version(0, 1, new double[3]), 0))
                 .hasMessageContaining("model.layers");
+    }
+
+    @Test
+    void aWorkerAskedForCudaOnTheCpuBuildFailsAtOpenWithoutRestarts() {
+        assertThatThrownBy(() -> ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
+                        new ComputeGradients("seed", SEED, INITIAL, false, BATCH, 1, 1, ComputeBackend.Choice.CUDA),
+                        new StreamtrainJob.ShardKey(), Types.INT, ComputeGradients.PARAMETERS))
+                .isInstanceOf(SuppressRestartsException.class)
+                .cause()
+                .isInstanceOf(ComputeBackendException.class)
+                .hasMessageStartingWith("gradient worker 0: compute.backend=cuda, but ND4J runs on CPU (")
+                .hasMessageContaining("mvn -Pcuda -DskipTests package");
     }
 }
