@@ -84,7 +84,8 @@ public record CudaSetup(boolean cpuBackend, boolean cudaBackend, boolean cudaBac
         if (!cudaBackend) {
             out.add(new Missing("no CUDA backend in this build: built without -Pcuda",
                     "ND4J's CUDA backend (" + CUDA_ARTIFACT + ") is not on the class path: build the job jar with "
-                            + "the Maven profile cuda (" + BUILD + ") and run that jar"));
+                            + "the Maven profile cuda (" + BUILD + "; for bin/streamtrain, STREAMTRAIN_PROFILE=cuda) "
+                            + "and run that jar"));
         } else {
             if (!cudaBackendLibraries) {
                 out.add(new Missing("ND4J's CUDA native libraries are missing",
@@ -101,8 +102,8 @@ public record CudaSetup(boolean cpuBackend, boolean cudaBackend, boolean cudaBac
         if (driverLibrary == null) {
             out.add(new Missing("no NVIDIA driver (libcuda.so.1)",
                     "the NVIDIA driver: libcuda.so.1 is not in " + String.join(", ", searched) + " (install the "
-                            + "NVIDIA driver, 450.80.02 or newer for CUDA 11.6; in Docker give the task manager "
-                            + "the GPU: docker compose -f docker-compose.yml -f docker-compose.gpu.yml up, which "
+                            + "NVIDIA driver, 450.80.02 or newer for CUDA 11.6, 510.39 or newer to be safe; in Docker "
+                            + "give the task manager the GPU: docker compose -f docker-compose.yml -f docker-compose.gpu.yml up, which "
                             + "needs the NVIDIA Container Toolkit on the host)"));
         }
         if (devices.isEmpty()) {

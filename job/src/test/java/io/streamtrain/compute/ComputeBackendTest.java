@@ -7,9 +7,11 @@ import io.streamtrain.compute.ComputeBackend.Choice;
 import io.streamtrain.compute.ComputeBackend.Loaded;
 import io.streamtrain.config.ConfigException;
 import io.streamtrain.config.StreamtrainConfig;
+import io.streamtrain.nn.ReferenceTrainer;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * Backend selection and its messages. The first tests load the real ND4J of this build (the CPU
@@ -65,7 +67,8 @@ class ComputeBackendTest {
                 .hasMessageStartingWith("gradient worker 0: compute.backend=cuda, but ND4J runs on CPU (")
                 .hasMessageContaining("Missing for CUDA:\n  - ND4J's CUDA backend (org.nd4j:nd4j-cuda-11.6:1.0.0-M2.1) "
                         + "is not on the class path: build the job jar with the Maven profile cuda "
-                        + "(mvn -Pcuda -DskipTests package) and run that jar")
+                        + "(mvn -Pcuda -DskipTests package; for bin/streamtrain, STREAMTRAIN_PROFILE=cuda) and run "
+                        + "that jar")
                 .hasMessageEndingWith("\nOr set compute.backend=auto (or cpu) to train on the CPU.")
                 .satisfies(e -> {
                     // what else is listed depends on this machine; on a CPU-only one, driver and device
@@ -123,7 +126,8 @@ class ComputeBackendTest {
                 .hasMessage("compute.backend=cuda, but ND4J runs on CPU (OPENBLAS, 16 cores) [ND4J CpuBackend]. "
                         + "Missing for CUDA:\n"
                         + "  - ND4J's CUDA backend (org.nd4j:nd4j-cuda-11.6:1.0.0-M2.1) is not on the class path: build "
-                        + "the job jar with the Maven profile cuda (mvn -Pcuda -DskipTests package) and run that jar\n"
+                        + "the job jar with the Maven profile cuda (mvn -Pcuda -DskipTests package; for "
+                        + "bin/streamtrain, STREAMTRAIN_PROFILE=cuda) and run that jar\n"
                         + "Or set compute.backend=auto (or cpu) to train on the CPU.");
         assertThat(ComputeBackend.check(Choice.AUTO, CPU, CPU_JAR_ON_GPU_MACHINE)).isEqualTo(
                 "compute.backend=auto: no usable GPU (no CUDA backend in this build: built without -Pcuda), ND4J runs "
@@ -137,7 +141,8 @@ class ComputeBackendTest {
                 "compute.backend=cuda, but no ND4J backend could start: this job jar has only ND4J's CUDA backend "
                         + "(built with -Pcuda), and CUDA cannot run here. Missing for CUDA:\n"
                         + "  - the NVIDIA driver: libcuda.so.1 is not in /usr/lib/x86_64-linux-gnu (install the NVIDIA "
-                        + "driver, 450.80.02 or newer for CUDA 11.6; in Docker give the task manager the GPU: docker "
+                        + "driver, 450.80.02 or newer for CUDA 11.6, 510.39 or newer to be safe; in Docker give the task "
+                        + "manager the GPU: docker "
                         + "compose -f docker-compose.yml -f docker-compose.gpu.yml up, which needs the NVIDIA Container "
                         + "Toolkit on the host)\n"
                         + "  - a GPU: there is no NVIDIA device node (/dev/nvidia0, ...) on this machine or in this "
@@ -167,5 +172,18 @@ class ComputeBackendTest {
                 new ExceptionInInitializerError(new UnsatisfiedLinkError("no jnind4jcpu in java.library.path"))))
                 .isEqualTo("compute.backend=cpu, but no ND4J backend could start: "
                         + "UnsatisfiedLinkError: no jnind4jcpu in java.library.path");
+    }
+
+    @Test
+    void theReferenceTrainerChecksItsBackendBeforeTraining() {
+        StreamtrainConfig c = StreamtrainConfig.of(Map.of());
+        ReferenceTrainer trainer = ReferenceTrainer.on(Choice.CPU, c.architecture(), c.updateRule(),
+                c.initialParameters(), DataType.FLOAT, 4);
+        trainer.step(new float[] {1, 1, -1, -1}, new float[] {1, 0}, 2);
+        assertThat(trainer.steps()).isEqualTo(1);
+        assertThatThrownBy(() -> ReferenceTrainer.on(Choice.CUDA, c.architecture(), c.updateRule(),
+                c.initialParameters(), DataType.FLOAT, 4))
+                .isInstanceOf(ComputeBackendException.class)
+                .hasMessageStartingWith("reference trainer: compute.backend=cuda, but ND4J runs on CPU (");
     }
 }
