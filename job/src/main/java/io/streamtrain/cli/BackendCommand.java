@@ -6,7 +6,6 @@ import io.streamtrain.config.StreamtrainConfig;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -28,11 +27,7 @@ public final class BackendCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintStream out = System.out;
-        Map<String, String> overrides = new LinkedHashMap<>();
-        for (String s : sets) {
-            var e = StreamtrainConfig.parseAssignment(s);
-            overrides.put(e.getKey(), e.getValue());
-        }
+        Map<String, String> overrides = StreamtrainConfig.parseAssignments(sets);
         StreamtrainConfig config = StreamtrainConfig.load(configFile, overrides);
         out.println("compute.backend  " + config.computeBackend().configName());
         out.println("CUDA set-up      " + CudaSetup.probe().summary());

@@ -53,11 +53,7 @@ public final class LocalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintStream out = System.out;
-        Map<String, String> overrides = new LinkedHashMap<>();
-        for (String s : sets) {
-            var e = StreamtrainConfig.parseAssignment(s);
-            overrides.put(e.getKey(), e.getValue());
-        }
+        Map<String, String> overrides = StreamtrainConfig.parseAssignments(sets);
         if (rows != null) {
             overrides.put(DataOptions.ROWS.key(), Long.toString(rows));
         }

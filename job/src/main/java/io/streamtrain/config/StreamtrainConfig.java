@@ -90,6 +90,16 @@ public final class StreamtrainConfig implements Serializable {
         return Map.entry(assignment.substring(0, eq).trim(), assignment.substring(eq + 1).trim());
     }
 
+    /** Parses every {@code key=value} given to {@code --set}, in order; a later key wins. */
+    public static Map<String, String> parseAssignments(List<String> assignments) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String assignment : assignments) {
+            Map.Entry<String, String> e = parseAssignment(assignment);
+            out.put(e.getKey(), e.getValue());
+        }
+        return out;
+    }
+
     public <T> T get(ConfigOption<T> option) {
         return configuration().get(option);
     }
