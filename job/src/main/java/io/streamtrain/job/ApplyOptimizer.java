@@ -6,6 +6,7 @@ import io.streamtrain.nn.Architecture;
 import io.streamtrain.nn.UpdateRule;
 import java.util.Arrays;
 import java.util.StringJoiner;
+import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
@@ -62,6 +63,7 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
 
     private transient ListState<Long> generationState;
     private transient long generation;
+    private transient UpdaterMetrics metrics;
 
     public ApplyOptimizer(Architecture architecture, UpdateRule rule, double[] initialParameters, long maxStaleness,
             SnapshotPolicy snapshots, String configHash, String rowsTopic, int shards) {
@@ -86,6 +88,11 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
             }
             LOG.info("parameter updater restored: generation {}", generation);
         }
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        metrics = new UpdaterMetrics(getRuntimeContext().getMetricGroup());
     }
 
     @Override
@@ -137,6 +144,7 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
             shardBlocks[shard]++;
             consumed++;
             long staleness = s.version() - b.baseVersion();
+            metrics.blockConsumed(model, staleness);
             if (maxStaleness >= 0 && staleness > maxStaleness) {
                 blocksDropped++;
                 continue;
@@ -199,6 +207,7 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
                     n.rowsRejected(), n.blocksDropped(), n.updatesRefused());
         }
         state.update(n);
+        metrics.stateUpdated(model, n);
     }
 
     private ModelSnapshot snapshot(String model, ModelState s, boolean last, long now) {

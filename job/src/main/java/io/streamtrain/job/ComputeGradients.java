@@ -71,6 +71,7 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
     private transient Map<Integer, Shard> shards;
     private transient ListState<RowBlock> waitingState;
     private transient ListState<ShardCounters> countersState;
+    private transient GradientWorkerMetrics metrics;
 
     /** Per-shard counters kept in operator state. */
     public record ShardCounters(int shardKey, long sent, int ends, boolean endSent) {}
@@ -149,6 +150,7 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
         gradient = new double[architecture.parameterCount()];
         loadedGeneration = 0;
         loadedVersion = 0;
+        metrics = new GradientWorkerMetrics(getRuntimeContext().getMetricGroup());
     }
 
     @Override
@@ -180,6 +182,7 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
         if (version.isNewerThan(state.get(model))) {
             state.put(model, version);
             newest = version;
+            metrics.versionReceived(version);
             for (Map.Entry<Integer, Shard> e : shards.entrySet()) {
                 drain(e.getKey(), e.getValue(), out);
             }

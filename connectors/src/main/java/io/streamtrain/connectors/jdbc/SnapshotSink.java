@@ -92,6 +92,7 @@ public final class SnapshotSink implements Sink<ModelSnapshot> {
         private final long initialBackoffMillis;
         private final Counter sent;
         private final Counter sendErrors;
+        private final SnapshotSinkMetrics snapshotMetrics;
         private SnapshotWriter writer;
 
         Writer(String jdbcUrl, String tablePrefix, int retainVersions, int maxAttempts, long initialBackoffMillis,
@@ -103,6 +104,7 @@ public final class SnapshotSink implements Sink<ModelSnapshot> {
             this.initialBackoffMillis = initialBackoffMillis;
             this.sent = metrics == null ? null : metrics.getNumRecordsSendCounter();
             this.sendErrors = metrics == null ? null : metrics.getNumRecordsSendErrorsCounter();
+            this.snapshotMetrics = new SnapshotSinkMetrics(metrics);
         }
 
         @Override
@@ -115,6 +117,7 @@ public final class SnapshotSink implements Sink<ModelSnapshot> {
                         writer = SnapshotWriter.open(jdbcUrl, tablePrefix, retainVersions);
                     }
                     writer.write(element);
+                    snapshotMetrics.written(element);
                     if (sent != null) {
                         sent.inc();
                     }
