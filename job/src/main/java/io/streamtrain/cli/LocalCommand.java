@@ -18,9 +18,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -91,29 +88,13 @@ public final class LocalCommand implements Callable<Integer> {
 
         Path work = Files.createTempDirectory("streamtrain-local");
         LocalRun.Result result;
-        // the bar starts with the first version, so its rows/s is the training rate alone
-        java.util.concurrent.atomic.AtomicReference<ProgressBar> bar = new java.util.concurrent.atomic.AtomicReference<>();
-        try {
+        try (TrainingProgress progress = new TrainingProgress(totalRows, out, TrainingProgress.stdoutIsTerminal())) {
             result = new LocalRun(config, work, List.of())
-                    .onEvent(s -> out.println("  " + s))
-                    .onVersion(v -> {
-                        if (bar.get() == null) {
-                            bar.set(new ProgressBarBuilder().setTaskName("training").setInitialMax(totalRows)
-                                    .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).showSpeed()
-                                    .setUnit(" rows", 1).continuousUpdate().build());
-                        }
-                        bar.get().stepTo(v.rowsTrained());
-                        bar.get().setExtraMessage(String.format(Locale.ROOT, " loss %.4f acc %.4f v%d",
-                                v.prequentialLoss(), v.prequentialAccuracy(), v.version()));
-                    })
+                    .onEvent(progress::event)
+                    .onVersion(progress)
                     .run(env, timeout);
-            if (bar.get() != null) {
-                bar.get().stepTo(result.rowsTrained());
-            }
+            progress.finish(result.rowsTrained());
         } finally {
-            if (bar.get() != null) {
-                bar.get().close();
-            }
             deleteTree(work);
         }
 

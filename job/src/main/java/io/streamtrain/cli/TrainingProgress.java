@@ -1,0 +1,113 @@
+package io.streamtrain.cli;
+
+import io.streamtrain.connectors.record.ModelVersion;
+import java.io.PrintStream;
+import java.text.DecimalFormat;
+import java.text.DecimalFormatSymbols;
+import java.util.Locale;
+import java.util.function.Consumer;
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
+import me.tongfei.progressbar.InteractiveConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The progress line of {@code local}: rows trained, elapsed time and ETA, rows/s, prequential
+ * loss and accuracy, and the version, from the versions read back from the parameters topic.
+ *
+ * <p>In a terminal it is one progress bar redrawn in place twice a second; otherwise (output piped
+ * or redirected to a file) the same line is printed as a plain new line every few seconds, so a
+ * log file gets readable lines instead of carriage returns. The bar starts with the first
+ * version, so its rows/s is the training rate alone, not the start-up.
+ */
+final class TrainingProgress implements Consumer<ModelVersion>, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingProgress.class);
+    static final int TERMINAL_INTERVAL_MILLIS = 500;
+    static final int PLAIN_INTERVAL_MILLIS = 5_000;
+    /** Width of a plain line; in a terminal the bar takes the terminal's width. */
+    static final int PLAIN_WIDTH = 110;
+
+    private final long totalRows;
+    private final PrintStream out;
+    private final boolean terminal;
+    private ProgressBar bar;
+    private String lastPlainLine;
+
+    /** @param terminal whether {@code out} is a terminal that the bar can be redrawn in */
+    TrainingProgress(long totalRows, PrintStream out, boolean terminal) {
+        this.totalRows = totalRows;
+        this.out = out;
+        this.terminal = terminal;
+    }
+
+    /** True when standard input and output are a terminal. */
+    static boolean stdoutIsTerminal() {
+        return System.console() != null;
+    }
+
+    /** A one-line message about the run: printed, unless it would break the bar drawn in place. */
+    synchronized void event(String message) {
+        if (bar != null && terminal) {
+            LOG.info(message);
+        } else {
+            out.println("  " + message);
+        }
+    }
+
+    @Override
+    public synchronized void accept(ModelVersion v) {
+        if (bar == null) {
+            bar = start();
+        }
+        bar.stepTo(Math.min(v.rowsTrained(), totalRows));
+        bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f acc %.4f v%d", v.prequentialLoss(),
+                v.prequentialAccuracy(), v.version()));
+    }
+
+    /** Shows the final count and ends the bar. */
+    synchronized void finish(long rowsTrained) {
+        if (bar != null) {
+            bar.stepTo(Math.min(rowsTrained, totalRows));
+        }
+        close();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (bar != null) {
+            bar.close();
+            bar = null;
+        }
+    }
+
+    private ProgressBar start() {
+        ProgressBarConsumer consumer = terminal
+                ? new InteractiveConsoleProgressBarConsumer(out)
+                : new DelegatingProgressBarConsumer(this::printPlain, PLAIN_WIDTH);
+        ProgressBarBuilder builder = new ProgressBarBuilder()
+                .setTaskName("train")
+                .setInitialMax(totalRows)
+                .setStyle(ProgressBarStyle.ASCII)
+                .setConsumer(consumer)
+                .setUnit(" rows", 1)
+                .showSpeed(new DecimalFormat("#,##0", DecimalFormatSymbols.getInstance(Locale.ROOT)));
+        if (terminal) {
+            builder.setUpdateIntervalMillis(TERMINAL_INTERVAL_MILLIS).continuousUpdate();
+        } else {
+            builder.setUpdateIntervalMillis(PLAIN_INTERVAL_MILLIS);
+        }
+        return builder.build();
+    }
+
+    /** The bar renders its last state twice on close: print it once. */
+    private void printPlain(String line) {
+        if (!line.equals(lastPlainLine)) {
+            out.println(line);
+            lastPlainLine = line;
+        }
+    }
+}
