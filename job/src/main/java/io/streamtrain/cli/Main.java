@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code streamtrain} command line. */
 @Command(name = "streamtrain", mixinStandardHelpOptions = true, version = "streamtrain 0.1.0",
         description = "Online neural-network training on Apache Flink, fed from Kafka.",
-        subcommands = {LocalCommand.class, BackendCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {LocalCommand.class, ReportCommand.class, BackendCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

@@ -26,13 +26,21 @@ public final class SnapshotReader {
 
     /** The newest version of {@code model}, if any. */
     public static Optional<ModelSnapshot> latest(String jdbcUrl, String prefix, String model) throws SQLException {
-        List<ModelSnapshot> found = query(jdbcUrl, prefix, model, true);
+        List<ModelSnapshot> found = query(jdbcUrl, prefix, model, true, true);
         return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
     }
 
     /** Every stored version of {@code model}, ascending by version. */
     public static List<ModelSnapshot> all(String jdbcUrl, String prefix, String model) throws SQLException {
-        return query(jdbcUrl, prefix, model, false);
+        return query(jdbcUrl, prefix, model, false, true);
+    }
+
+    /**
+     * Every stored version of {@code model}, ascending by version, without parameters
+     * ({@link ModelSnapshot#parameters()} is null): the metrics history, cheap whatever the model size.
+     */
+    public static List<ModelSnapshot> history(String jdbcUrl, String prefix, String model) throws SQLException {
+        return query(jdbcUrl, prefix, model, false, false);
     }
 
     /** The names of all models with at least one snapshot, sorted. */
@@ -55,8 +63,8 @@ public final class SnapshotReader {
         return out;
     }
 
-    private static List<ModelSnapshot> query(String jdbcUrl, String prefix, String model, boolean latestOnly)
-            throws SQLException {
+    private static List<ModelSnapshot> query(String jdbcUrl, String prefix, String model, boolean latestOnly,
+            boolean withParameters) throws SQLException {
         SnapshotDialect dialect = SnapshotDialect.fromUrl(jdbcUrl);
         SnapshotTables tables = SnapshotTables.of(prefix);
         List<ModelSnapshot> out = new ArrayList<>();
@@ -82,6 +90,10 @@ public final class SnapshotReader {
                             headers.add(readHeader(rs));
                         }
                     }
+                }
+                if (!withParameters) {
+                    headers.forEach(h -> out.add(h.s()));
+                    return out;
                 }
                 try (PreparedStatement ps = c.prepareStatement("SELECT layer, tensor, i, j, value FROM "
                         + tables.parameterTable() + " WHERE model = ? AND version = ?")) {

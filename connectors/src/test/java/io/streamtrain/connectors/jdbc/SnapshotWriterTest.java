@@ -120,6 +120,24 @@ class SnapshotWriterTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"sqlite", "postgresql", "mariadb"})
+    void historyReadsEveryVersionsHeaderWithoutParameters(String kind) throws Exception {
+        Db db = db(kind);
+        try (SnapshotWriter w = SnapshotWriter.open(db.url(), db.prefix(), 0)) {
+            for (long v = 3; v >= 1; v--) {
+                w.write(snapshot("m", v, v == 3, 0.8, 0.7, parameters222(v)));
+            }
+            w.write(snapshot("other", 9));
+        }
+        List<ModelSnapshot> history = SnapshotReader.history(db.url(), db.prefix(), "m");
+        assertThat(history).containsExactlyElementsOf(SnapshotReader.all(db.url(), db.prefix(), "m").stream()
+                .map(s -> s.withParameters(null)).toList());
+        assertThat(versions(history)).containsExactly(1L, 2L, 3L);
+        assertThat(history).allSatisfy(s -> assertThat(s.parameters()).isNull());
+        assertThat(SnapshotReader.history(db.url(), db.prefix(), "none")).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgresql", "mariadb"})
     void retentionKeepsTheNewestVersionsAndFinalOnes(String kind) throws Exception {
         Db db = db(kind);
         try (SnapshotWriter w = SnapshotWriter.open(db.url(), db.prefix(), 2)) {
