@@ -1,5 +1,6 @@
 package io.streamtrain.job;
 
+import io.streamtrain.connectors.metrics.VersionLatencyMetrics;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.metrics.Gauge;
@@ -24,8 +25,6 @@ final class UpdaterMetrics {
     static final String STALENESS = "staleness";
     static final String BLOCKS_DROPPED = "blocksDropped";
     static final String UPDATES_REFUSED = "updatesRefused";
-    /** Samples a histogram keeps for its quantiles (the latest ones). */
-    static final int HISTOGRAM_WINDOW = 10_000;
 
     private final MetricGroup group;
     private final Map<String, ModelMetrics> models = new HashMap<>();
@@ -87,7 +86,8 @@ final class UpdaterMetrics {
             g.gauge(STALENESS_MAX, (Gauge<Long>) () -> stalenessMax);
             g.gauge(BLOCKS_DROPPED, (Gauge<Long>) () -> blocksDropped);
             g.gauge(UPDATES_REFUSED, (Gauge<Long>) () -> updatesRefused);
-            staleness = g.histogram(STALENESS, new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+            staleness = g.histogram(STALENESS,
+                    new DescriptiveStatisticsHistogram(VersionLatencyMetrics.HISTOGRAM_WINDOW));
         }
     }
 }
