@@ -6,6 +6,8 @@ import java.text.DecimalFormat;
 import java.text.DecimalFormatSymbols;
 import java.util.Locale;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.InteractiveConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
@@ -30,12 +32,14 @@ final class TrainingProgress implements Consumer<ModelVersion>, AutoCloseable {
     static final int PLAIN_INTERVAL_MILLIS = 5_000;
     /** Width of a plain line; in a terminal the bar takes the terminal's width. */
     static final int PLAIN_WIDTH = 110;
+    /** The percentage and "rows/total" of a rendered line. */
+    private static final Pattern COUNT = Pattern.compile("(\\d+%).*?(\\d+/\\d+)");
 
     private final long totalRows;
     private final PrintStream out;
     private final boolean terminal;
     private ProgressBar bar;
-    private String lastPlainLine;
+    private String lastPlainCount;
 
     /** @param terminal whether {@code out} is a terminal that the bar can be redrawn in */
     TrainingProgress(long totalRows, PrintStream out, boolean terminal) {
@@ -64,8 +68,9 @@ final class TrainingProgress implements Consumer<ModelVersion>, AutoCloseable {
             bar = start();
         }
         bar.stepTo(Math.min(v.rowsTrained(), totalRows));
-        bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f acc %.4f v%d", v.prequentialLoss(),
-                v.prequentialAccuracy(), v.version()));
+        // accuracy first: a terminal narrower than the line cuts its end
+        bar.setExtraMessage(String.format(Locale.ROOT, " acc %.4f loss %.4f v%d", v.prequentialAccuracy(),
+                v.prequentialLoss(), v.version()));
     }
 
     /** Shows the final count and ends the bar. */
@@ -103,11 +108,17 @@ final class TrainingProgress implements Consumer<ModelVersion>, AutoCloseable {
         return builder.build();
     }
 
-    /** The bar renders its last state twice on close: print it once. */
+    /**
+     * Prints a line only when the progress changed: the bar renders its last state again on
+     * close, with a later elapsed time, which would repeat the 100% line. (The percentage is part
+     * of the key because a render racing an update can pair an old percentage with a new count.)
+     */
     private void printPlain(String line) {
-        if (!line.equals(lastPlainLine)) {
+        Matcher m = COUNT.matcher(line);
+        String count = m.find() ? m.group(1) + " " + m.group(2) : line;
+        if (!count.equals(lastPlainCount)) {
             out.println(line);
-            lastPlainLine = line;
+            lastPlainCount = count;
         }
     }
 }
