@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.streamtrain.config.DataOptions;
 import io.streamtrain.config.JobOptions;
-import io.streamtrain.config.ModelOptions;
+import io.streamtrain.config.KafkaOptions;
+import io.streamtrain.config.ModelSpec;
 import io.streamtrain.config.SinkOptions;
 import io.streamtrain.config.StreamtrainConfig;
+import io.streamtrain.connectors.record.ModelSnapshot;
 import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -68,9 +70,15 @@ public final class LocalCommand implements Callable<Integer> {
             }
         }
         long totalRows = config.get(DataOptions.ROWS);
-        out.printf("streamtrain local: model '%s' %s, %,d rows, parallelism %d, config %s (hash %s)%n",
-                config.get(ModelOptions.ID), config.architecture(), totalRows, config.parallelism(), configFile,
-                config.hash());
+        List<ModelSpec> models = config.models();
+        if (models.size() == 1) {
+            out.printf("streamtrain local: model '%s' %s, %s, %,d rows, parallelism %d, config %s (hash %s)%n",
+                    models.get(0).id(), models.get(0).architecture(), models.get(0).optimizer(), totalRows,
+                    config.parallelism(), configFile, config.hash());
+        } else {
+            out.printf("streamtrain local: %d models %s, %,d rows, parallelism %d, config %s (hash %s)%n",
+                    models.size(), ModelSpec.ids(models), totalRows, config.parallelism(), configFile, config.hash());
+        }
 
         Configuration flink = new Configuration();
         flink.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
@@ -88,47 +96,108 @@ public final class LocalCommand implements Callable<Integer> {
 
         Path work = Files.createTempDirectory("streamtrain-local");
         LocalRun.Result result;
-        try (TrainingProgress progress = new TrainingProgress(totalRows, out, TrainingProgress.stdoutIsTerminal())) {
+        try (TrainingProgress progress = new TrainingProgress(totalRows, models.size(), out,
+                TrainingProgress.stdoutIsTerminal())) {
             result = new LocalRun(config, work, List.of())
                     .onEvent(progress::event)
                     .onVersion(progress)
                     .run(env, timeout);
-            progress.finish(result.rowsTrained());
+            progress.finish(result.models().get(0).rowsTrained());
         } finally {
             deleteTree(work);
         }
 
         out.println();
-        out.printf(Locale.ROOT, "rows trained          %,d%n", result.rowsTrained());
-        out.printf(Locale.ROOT, "rows rejected         %,d%n", result.rowsRejected());
-        out.printf(Locale.ROOT, "versions              %,d%n", result.versions());
-        out.printf(Locale.ROOT, "prequential accuracy  %.4f (loss %.4f)%n", result.prequentialAccuracy(), result.prequentialLoss());
-        out.printf(Locale.ROOT, "held-out accuracy     %.4f (%,d rows)%n", result.holdoutAccuracy(), config.get(DataOptions.HOLDOUT_ROWS));
-        out.printf(Locale.ROOT, "wall time             %.1f s%n", result.seconds());
-        out.printf(Locale.ROOT, "rows/s                %,.0f%n", result.rowsPerSecond());
-        if (sqliteFile != null) {
-            String prefix = config.get(SinkOptions.TABLE_PREFIX);
-            out.printf("snapshots:  sqlite3 %s \"SELECT model, version, is_final, rows_trained, "
-                            + "round(prequential_accuracy, 4) AS acc FROM %smodel_snapshot ORDER BY version\"%n",
-                    sqliteFile, prefix);
-        } else {
-            out.println("snapshots in " + url);
-        }
+        printSummary(out, result, config);
         if (summaryJson != null) {
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("rows_trained", result.rowsTrained());
-            json.put("rows_rejected", result.rowsRejected());
-            json.put("versions", result.versions());
-            json.put("prequential_accuracy", result.prequentialAccuracy());
-            json.put("prequential_loss", result.prequentialLoss());
-            json.put("holdout_accuracy", result.holdoutAccuracy());
-            json.put("seconds", result.seconds());
-            json.put("rows_per_second", result.rowsPerSecond());
-            json.put("snapshot_db", sqliteFile != null ? sqliteFile.toString() : url);
-            json.put("config_hash", config.hash());
-            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(summaryJson.toFile(), json);
+            writeJson(result, config, sqliteFile);
         }
         return 0;
+    }
+
+    private void printSummary(PrintStream out, LocalRun.Result result, StreamtrainConfig config) {
+        String url = config.get(SinkOptions.URL);
+        Path sqliteFile = sqliteFile(url);
+        String prefix = config.get(SinkOptions.TABLE_PREFIX);
+        List<LocalRun.ModelResult> models = result.models();
+        LocalRun.ModelResult first = models.get(0);
+        out.printf(Locale.ROOT, "rows trained          %,d%n", first.rowsTrained());
+        out.printf(Locale.ROOT, "rows rejected         %,d%n", first.rowsRejected());
+        if (models.size() == 1) {
+            ModelSnapshot s = first.finalSnapshot();
+            out.printf(Locale.ROOT, "versions              %,d%n", first.versions());
+            out.printf(Locale.ROOT, "prequential accuracy  %.4f (loss %.4f)%n", first.prequentialAccuracy(),
+                    first.prequentialLoss());
+            if (result.holdoutRows() == 0) {
+                out.printf("held-out accuracy     none (no held-out rows: %s, %s)%n",
+                        KafkaOptions.HOLDOUT_TOPIC.key(), DataOptions.HOLDOUT_ROWS.key());
+            } else {
+                out.printf(Locale.ROOT, "held-out accuracy     %.4f (loss %.4f, %,d rows)%n", s.holdoutAccuracy(),
+                        s.holdoutLoss(), result.holdoutRows());
+            }
+            if (Double.isFinite(s.holdoutPrecision()) || Double.isFinite(s.holdoutRecall())) {
+                out.printf(Locale.ROOT, "held-out class 1      precision %.4f, recall %.4f, F1 %.4f%n",
+                        s.holdoutPrecision(), s.holdoutRecall(), s.holdoutF1());
+            }
+        } else {
+            out.printf(Locale.ROOT, "held-out rows         %,d%n", result.holdoutRows());
+            int idWidth = Math.max(5, models.stream().mapToInt(m -> m.model().length()).max().orElse(0));
+            int archWidth = Math.max(6, models.stream().mapToInt(m -> m.architecture().length()).max().orElse(0));
+            int optWidth = Math.max(9, models.stream().mapToInt(m -> m.optimizer().length()).max().orElse(0));
+            String row = "%-" + idWidth + "s  %-" + archWidth + "s  %-" + optWidth + "s  %8s  %11s  %8s%n";
+            out.printf(Locale.ROOT, row, "model", "layers", "optimizer", "versions", "prequential", "held-out");
+            for (LocalRun.ModelResult m : models) {
+                out.printf(Locale.ROOT, row, m.model(), m.architecture(), m.optimizer(),
+                        String.format(Locale.ROOT, "%,d", m.versions()),
+                        String.format(Locale.ROOT, "%.4f", m.prequentialAccuracy()),
+                        String.format(Locale.ROOT, "%.4f", m.holdoutAccuracy()));
+            }
+        }
+        out.printf(Locale.ROOT, "wall time             %.1f s%n", result.seconds());
+        out.printf(Locale.ROOT, "rows/s                %,.0f%n", result.rowsPerSecond());
+        if (sqliteFile == null) {
+            out.println("snapshots in " + url);
+        } else if (models.size() == 1) {
+            out.printf("snapshots:  sqlite3 %s \"SELECT model, version, is_final, rows_trained, "
+                            + "round(prequential_accuracy, 4) AS acc, round(holdout_accuracy, 4) AS holdout_acc "
+                            + "FROM %smodel_snapshot ORDER BY version\"%n", sqliteFile, prefix);
+        } else {
+            out.printf("leaderboard:  sqlite3 -header %s \"SELECT leaderboard_rank, model, version, "
+                            + "round(holdout_accuracy, 4) AS holdout_acc, round(prequential_accuracy, 4) AS preq_acc "
+                            + "FROM %smodel_leaderboard\"%n", sqliteFile, prefix);
+        }
+    }
+
+    private void writeJson(LocalRun.Result result, StreamtrainConfig config, Path sqliteFile) throws java.io.IOException {
+        LocalRun.ModelResult first = result.models().get(0);
+        Map<String, Object> json = new LinkedHashMap<>(modelJson(first));
+        json.remove("model");
+        json.put("holdout_rows", result.holdoutRows());
+        json.put("seconds", result.seconds());
+        json.put("rows_per_second", result.rowsPerSecond());
+        json.put("snapshot_db", sqliteFile != null ? sqliteFile.toString() : config.get(SinkOptions.URL));
+        json.put("config_hash", config.hash());
+        json.put("models", result.models().stream().map(LocalCommand::modelJson).toList());
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(summaryJson.toFile(), json);
+    }
+
+    private static Map<String, Object> modelJson(LocalRun.ModelResult m) {
+        ModelSnapshot s = m.finalSnapshot();
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("model", m.model());
+        json.put("architecture", m.architecture());
+        json.put("optimizer", m.optimizer());
+        json.put("rows_trained", m.rowsTrained());
+        json.put("rows_rejected", m.rowsRejected());
+        json.put("versions", m.versions());
+        json.put("prequential_accuracy", m.prequentialAccuracy());
+        json.put("prequential_loss", m.prequentialLoss());
+        json.put("holdout_accuracy", s.holdoutAccuracy());
+        json.put("holdout_loss", s.holdoutLoss());
+        json.put("holdout_precision", s.holdoutPrecision());
+        json.put("holdout_recall", s.holdoutRecall());
+        json.put("holdout_f1", s.holdoutF1());
+        return json;
     }
 
     static Path sqliteFile(String url) {

@@ -4,7 +4,7 @@ import io.streamtrain.compute.ComputeBackend;
 import io.streamtrain.config.DataOptions;
 import io.streamtrain.config.JobOptions;
 import io.streamtrain.config.KafkaOptions;
-import io.streamtrain.config.ModelOptions;
+import io.streamtrain.config.ModelSpec;
 import io.streamtrain.config.SinkOptions;
 import io.streamtrain.config.StreamtrainConfig;
 import io.streamtrain.connectors.format.ModelVersionFormat;
@@ -14,16 +14,21 @@ import io.streamtrain.connectors.record.ModelSnapshot;
 import io.streamtrain.connectors.record.ModelVersion;
 import io.streamtrain.data.SeedData;
 import io.streamtrain.job.StreamtrainJob;
-import io.streamtrain.nn.ForwardPass;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.LongFunction;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -39,17 +44,40 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One bounded local training run: an embedded Kafka broker (unless one is configured), the
- * topics, the job on the given environment, a generator streaming the seed rows while the job
- * trains, and, at the end, the final snapshot read back from the database and scored on the
- * held-out rows.
+ * topics, the held-out rows written to their topic, the job on the given environment, a generator
+ * streaming the seed rows while the job trains, and, at the end, every model's final snapshot
+ * (with the job's own held-out scores) read back from the database.
  */
 public final class LocalRun {
     private static final Logger LOG = LoggerFactory.getLogger(LocalRun.class);
 
-    /** The final numbers of a run. */
-    public record Result(long rowsTrained, long rowsRejected, long versions, double prequentialAccuracy,
-            double prequentialLoss, double holdoutAccuracy, double seconds, double rowsPerSecond, String snapshotDb,
-            ModelSnapshot finalSnapshot) {}
+    /** The final numbers of a run, one entry per model in the order of the configuration. */
+    public record Result(List<ModelResult> models, long holdoutRows, double seconds, double rowsPerSecond,
+            String snapshotDb) {
+
+        /** The result of model {@code id}. */
+        public ModelResult model(String id) {
+            return models.stream().filter(m -> m.model().equals(id)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("no model '" + id + "' in this run"));
+        }
+    }
+
+    /**
+     * One model's final numbers.
+     *
+     * @param architecture e.g. {@code 2-2-2 relu/softmax/cross-entropy}
+     * @param optimizer e.g. {@code sgd lr 0.1 l2 0.001}
+     * @param prequentialAccuracy over every row trained (scored before training on it)
+     * @param finalSnapshot the final snapshot, with the held-out scores the job computed
+     */
+    public record ModelResult(String model, String architecture, String optimizer, long rowsTrained,
+            long rowsRejected, long versions, double prequentialAccuracy, double prequentialLoss,
+            ModelSnapshot finalSnapshot) {
+
+        public double holdoutAccuracy() {
+            return finalSnapshot.holdoutAccuracy();
+        }
+    }
 
     private final StreamtrainConfig config;
     private final Path workDir;
@@ -105,13 +133,28 @@ public final class LocalRun {
             throws Exception {
         String rowsTopic = config.get(KafkaOptions.ROWS_TOPIC);
         String paramsTopic = config.get(KafkaOptions.PARAMS_TOPIC);
+        String holdoutTopic = config.get(KafkaOptions.HOLDOUT_TOPIC);
         int partitions = config.get(KafkaOptions.PARTITIONS);
         long rows = config.get(DataOptions.ROWS);
+        List<ModelSpec> models = config.models();
         if (broker != null) {
-            broker.createTopics(Map.of(rowsTopic, partitions, config.get(KafkaOptions.DLQ_TOPIC), partitions,
-                    paramsTopic, 1));
+            Map<String, Integer> topics = new LinkedHashMap<>();
+            topics.put(rowsTopic, partitions);
+            topics.put(config.get(KafkaOptions.DLQ_TOPIC), partitions);
+            topics.put(paramsTopic, 1);
+            if (!holdoutTopic.isEmpty()) {
+                topics.put(holdoutTopic, 1);
+            }
+            broker.createTopics(topics);
             events.accept("topics " + rowsTopic + " (" + partitions + " partitions), "
-                    + config.get(KafkaOptions.DLQ_TOPIC) + ", " + paramsTopic + " ready");
+                    + String.join(", ", topics.keySet().stream().skip(1).toList()) + " ready");
+        }
+        long holdoutRows = 0;
+        if (!holdoutTopic.isEmpty()) {
+            // written before the job starts: the job reads the held-out topic up to its end at start
+            SeedData holdout = SeedData.holdout(config.get(DataOptions.SEED));
+            holdoutRows = produce(bootstrap, holdoutTopic, 1, config.get(DataOptions.HOLDOUT_ROWS), holdout::csv);
+            events.accept("held-out set: " + holdoutRows + " rows in " + holdoutTopic);
         }
         // row i goes to partition i mod partitions, so where the run ends is known up front
         long total = rows + extraRows.size();
@@ -126,13 +169,17 @@ public final class LocalRun {
         JobClient job = env.executeAsync(config.get(JobOptions.NAME));
         // take the result future now: a local cluster shuts down with the job
         var result = job.getJobExecutionResult();
-        events.accept("job " + job.getJobID() + " submitted (parallelism " + config.parallelism() + ")");
+        events.accept("job " + job.getJobID() + " submitted (parallelism " + config.parallelism() + ", "
+                + models.size() + (models.size() == 1 ? " model)" : " models)"));
 
-        AtomicReference<ModelVersion> lastSeen = new AtomicReference<>();
-        Thread watcher = new Thread(() -> watch(bootstrap, paramsTopic, start, lastSeen), "params-watcher");
+        Map<String, ModelVersion> lastSeen = new ConcurrentHashMap<>();
+        Thread watcher = new Thread(() -> watch(bootstrap, paramsTopic, start, ModelSpec.ids(models), lastSeen),
+                "params-watcher");
         watcher.setDaemon(true);
         watcher.start();
-        long sent = produce(bootstrap, rowsTopic, partitions, rows);
+        SeedData data = new SeedData(config.get(DataOptions.SEED));
+        long sent = produce(bootstrap, rowsTopic, partitions, total,
+                i -> i < rows ? data.csv(i) : extraRows.get((int) (i - rows)));
         events.accept("generator sent " + sent + " rows to " + rowsTopic);
 
         JobExecutionResult done;
@@ -149,28 +196,27 @@ public final class LocalRun {
         LOG.info("job finished in {} ms", done.getNetRuntime());
 
         String url = config.get(SinkOptions.URL);
-        ModelSnapshot last = SnapshotReader.latest(url, config.get(SinkOptions.TABLE_PREFIX), config.get(ModelOptions.ID))
-                .orElseThrow(() -> new IllegalStateException("no snapshot of model '" + config.get(ModelOptions.ID)
-                        + "' in " + url));
-        if (!last.last()) {
-            throw new IllegalStateException("the newest snapshot (version " + last.version() + ") is not the final one");
+        List<ModelResult> results = new ArrayList<>();
+        for (ModelSpec model : models) {
+            ModelSnapshot last = SnapshotReader.latest(url, config.get(SinkOptions.TABLE_PREFIX), model.id())
+                    .orElseThrow(() -> new IllegalStateException("no snapshot of model '" + model.id() + "' in " + url));
+            if (!last.last()) {
+                throw new IllegalStateException("the newest snapshot of model '" + model.id() + "' (version "
+                        + last.version() + ") is not the final one");
+            }
+            ModelVersion finalVersion = lastSeen.get(model.id());
+            boolean known = finalVersion != null && finalVersion.last();
+            results.add(new ModelResult(model.id(), model.architecture().toString(), model.optimizer(),
+                    last.rowsTrained(), last.rowsRejected(), last.version(),
+                    known ? finalVersion.prequentialAccuracy() : Double.NaN,
+                    known ? finalVersion.prequentialLoss() : Double.NaN, last));
         }
-        int holdoutRows = config.get(DataOptions.HOLDOUT_ROWS);
-        double holdout = Double.NaN;
-        if (holdoutRows > 0) {
-            float[][] h = SeedData.holdout(config.get(DataOptions.SEED)).arrays(holdoutRows);
-            holdout = new ForwardPass(config.architecture(), last.parameters()).accuracy(h[0], h[1], holdoutRows);
-        }
-        ModelVersion finalVersion = lastSeen.get();
-        double prequentialAccuracy = finalVersion != null && finalVersion.last()
-                ? finalVersion.prequentialAccuracy() : Double.NaN;
-        double prequentialLoss = finalVersion != null && finalVersion.last() ? finalVersion.prequentialLoss() : Double.NaN;
-        return new Result(last.rowsTrained(), last.rowsRejected(), last.version(), prequentialAccuracy, prequentialLoss,
-                holdout, seconds, last.rowsTrained() / seconds, url, last);
+        return new Result(results, holdoutRows, seconds, results.get(0).rowsTrained() / seconds, url);
     }
 
-    /** Streams the generated rows, then the extra ones; checks every send. */
-    private long produce(String bootstrap, String topic, int partitions, long rows) throws Exception {
+    /** Writes rows {@code [0, count)} to {@code topic}, row i to partition i mod partitions; checks every send. */
+    private static long produce(String bootstrap, String topic, int partitions, long count, LongFunction<byte[]> row)
+            throws Exception {
         Properties props = new Properties();
         props.put("bootstrap.servers", bootstrap);
         props.put("key.serializer", ByteArraySerializer.class.getName());
@@ -178,13 +224,11 @@ public final class LocalRun {
         props.put("linger.ms", "5");
         props.put("batch.size", Integer.toString(256 * 1024));
         props.put("acks", "all");
-        SeedData data = new SeedData(config.get(DataOptions.SEED));
         AtomicReference<Exception> failure = new AtomicReference<>();
         long i = 0;
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
-            for (; i < rows + extraRows.size(); i++) {
-                byte[] value = i < rows ? data.csv(i) : extraRows.get((int) (i - rows));
-                producer.send(new ProducerRecord<>(topic, (int) (i % partitions), null, value), (meta, e) -> {
+            for (; i < count; i++) {
+                producer.send(new ProducerRecord<>(topic, (int) (i % partitions), null, row.apply(i)), (meta, e) -> {
                     if (e != null) {
                         failure.compareAndSet(null, e);
                     }
@@ -196,19 +240,21 @@ public final class LocalRun {
             producer.flush();
         }
         if (failure.get() != null) {
-            throw new IllegalStateException("the generator could not write to " + topic, failure.get());
+            throw new IllegalStateException("could not write to " + topic, failure.get());
         }
         return i;
     }
 
-    /** Reads versions back from the parameters topic for the progress line, until the final one. */
-    private void watch(String bootstrap, String topic, long start, AtomicReference<ModelVersion> lastSeen) {
+    /** Reads versions back from the parameters topic for the progress line, until every model's final one. */
+    private void watch(String bootstrap, String topic, long start, List<String> models,
+            Map<String, ModelVersion> lastSeen) {
         Properties props = new Properties();
         props.put("bootstrap.servers", bootstrap);
         props.put("key.deserializer", ByteArrayDeserializer.class.getName());
         props.put("value.deserializer", ByteArrayDeserializer.class.getName());
         props.put("max.partition.fetch.bytes", Integer.toString(config.get(KafkaOptions.MAX_MESSAGE_BYTES)));
         props.put("fetch.max.bytes", Integer.toString(config.get(KafkaOptions.MAX_MESSAGE_BYTES)));
+        Set<String> waiting = new HashSet<>(models);
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
             TopicPartition tp = new TopicPartition(topic, 0);
             consumer.assign(List.of(tp));
@@ -221,11 +267,18 @@ public final class LocalRun {
             while (!stopWatching) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     ModelVersion v = ModelVersionFormat.decode(r.value());
-                    if (v.isNewerThan(lastSeen.get()) || (v.last() && !lastSeen.get().last())) {
-                        lastSeen.set(v);
+                    if (!waiting.contains(v.model())) {
+                        continue;
+                    }
+                    ModelVersion seen = lastSeen.get(v.model());
+                    if (v.isNewerThan(seen) || (v.last() && !seen.last())) {
+                        lastSeen.put(v.model(), v);
                         progress.accept(v);
                     }
                     if (v.last()) {
+                        waiting.remove(v.model());
+                    }
+                    if (waiting.isEmpty()) {
                         return;
                     }
                 }

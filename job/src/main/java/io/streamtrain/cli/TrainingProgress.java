@@ -4,7 +4,10 @@ import io.streamtrain.connectors.record.ModelVersion;
 import java.io.PrintStream;
 import java.text.DecimalFormat;
 import java.text.DecimalFormatSymbols;
+import java.util.DoubleSummaryStatistics;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * <p>In a terminal it is one progress bar redrawn in place twice a second; otherwise (output piped
  * or redirected to a file) the same line is printed as a plain new line every few seconds, so a
  * log file gets readable lines instead of carriage returns. The bar starts with the first
- * version, so its rows/s is the training rate alone, not the start-up.
+ * version, so its rows/s is the training rate alone, not the start-up. With several models the
+ * line follows the model furthest behind and shows the range of their prequential accuracies.
  */
 final class TrainingProgress implements Consumer<ModelVersion>, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingProgress.class);
@@ -36,14 +40,26 @@ final class TrainingProgress implements Consumer<ModelVersion>, AutoCloseable {
     private static final Pattern COUNT = Pattern.compile("(\\d+%).*?(\\d+/\\d+)");
 
     private final long totalRows;
+    private final int models;
     private final PrintStream out;
     private final boolean terminal;
+    /** The newest version of each model seen so far. */
+    private final Map<String, ModelVersion> latest = new HashMap<>();
     private ProgressBar bar;
     private String lastPlainCount;
 
     /** @param terminal whether {@code out} is a terminal that the bar can be redrawn in */
     TrainingProgress(long totalRows, PrintStream out, boolean terminal) {
+        this(totalRows, 1, out, terminal);
+    }
+
+    /**
+     * @param models the number of models trained; the line shows the rows of the one furthest behind
+     * @param terminal whether {@code out} is a terminal that the bar can be redrawn in
+     */
+    TrainingProgress(long totalRows, int models, PrintStream out, boolean terminal) {
         this.totalRows = totalRows;
+        this.models = models;
         this.out = out;
         this.terminal = terminal;
     }
@@ -67,10 +83,22 @@ final class TrainingProgress implements Consumer<ModelVersion>, AutoCloseable {
         if (bar == null) {
             bar = start();
         }
-        bar.stepTo(Math.min(v.rowsTrained(), totalRows));
-        // accuracy first: a terminal narrower than the line cuts its end
-        bar.setExtraMessage(String.format(Locale.ROOT, " acc %.4f loss %.4f v%d", v.prequentialAccuracy(),
-                v.prequentialLoss(), v.version()));
+        latest.put(v.model(), v);
+        if (models == 1) {
+            bar.stepTo(Math.min(v.rowsTrained(), totalRows));
+            // accuracy first: a terminal narrower than the line cuts its end
+            bar.setExtraMessage(String.format(Locale.ROOT, " acc %.4f loss %.4f v%d", v.prequentialAccuracy(),
+                    v.prequentialLoss(), v.version()));
+            return;
+        }
+        // a model not heard from yet has trained nothing
+        long slowest = latest.size() < models ? 0
+                : latest.values().stream().mapToLong(ModelVersion::rowsTrained).min().orElse(0);
+        bar.stepTo(Math.min(slowest, totalRows));
+        DoubleSummaryStatistics acc = latest.values().stream().mapToDouble(ModelVersion::prequentialAccuracy)
+                .filter(Double::isFinite).summaryStatistics();
+        bar.setExtraMessage(acc.getCount() == 0 ? "" : String.format(Locale.ROOT, " acc %.4f-%.4f, %d models",
+                acc.getMin(), acc.getMax(), models));
     }
 
     /** Shows the final count and ends the bar. */

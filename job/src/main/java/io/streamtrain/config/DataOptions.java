@@ -19,7 +19,7 @@ public final class DataOptions {
             .withDescription("Training rows streamed by `local`.");
 
     public static final ConfigOption<Integer> HOLDOUT_ROWS = key("data.holdout-rows").intType().defaultValue(10_000)
-            .withDescription("Held-out rows kept aside for the final accuracy.");
+            .withDescription("Held-out rows `local` writes to kafka.holdout-topic (a separate seeded stream, never trained on).");
 
     public static final ConfigOption<Long> SEED = key("data.seed").longType().defaultValue(42L)
             .withDescription("Seed of the generator.");

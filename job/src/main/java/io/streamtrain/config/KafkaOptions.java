@@ -21,6 +21,11 @@ public final class KafkaOptions {
     public static final ConfigOption<String> PARAMS_TOPIC = key("kafka.params-topic").stringType().defaultValue("params")
             .withDescription("Parameters topic: the feedback loop from the updater to the gradient workers (one partition).");
 
+    public static final ConfigOption<String> HOLDOUT_TOPIC = key("kafka.holdout-topic").stringType()
+            .defaultValue("rows.holdout")
+            .withDescription("Topic of held-out rows, read up to its end at job start and never trained on: every "
+                    + "snapshot records each model's loss and accuracy on them (empty = no held-out evaluation).");
+
     public static final ConfigOption<Integer> PARTITIONS = key("kafka.partitions").intType().defaultValue(2)
             .withDescription("Partitions of the rows topic when streamtrain creates it.");
 
@@ -31,6 +36,6 @@ public final class KafkaOptions {
             .defaultValue(64 << 20).withDescription("Largest parameters message; a bigger model fails with this key's name.");
 
     static List<ConfigOption<?>> all() {
-        return List.of(BOOTSTRAP_SERVERS, ROWS_TOPIC, DLQ_TOPIC, PARAMS_TOPIC, PARTITIONS, GROUP_ID, MAX_MESSAGE_BYTES);
+        return List.of(BOOTSTRAP_SERVERS, ROWS_TOPIC, DLQ_TOPIC, PARAMS_TOPIC, HOLDOUT_TOPIC, PARTITIONS, GROUP_ID, MAX_MESSAGE_BYTES);
     }
 }

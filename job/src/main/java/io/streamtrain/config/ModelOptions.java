@@ -5,12 +5,22 @@ import static org.apache.flink.configuration.ConfigOptions.key;
 import java.util.List;
 import org.apache.flink.configuration.ConfigOption;
 
-/** The network: layer sizes, activations, loss, initialisation. */
+/**
+ * The network: layer sizes, activations, loss, initialisation, and the list of models trained at
+ * once (model selection), each overriding these keys and the optimizer's.
+ */
 public final class ModelOptions {
     private ModelOptions() {}
 
     public static final ConfigOption<String> ID = key("model.id").stringType().defaultValue("seed")
-            .withDescription("Model id: the key of its versions on the parameters topic and its rows in the sink tables.");
+            .withDescription("Model id: the key of its versions on the parameters topic and its rows in the sink tables "
+                    + "(letters, digits, _ and -, starting with a letter). Not used with a models list.");
+
+    public static final ConfigOption<List<String>> MODELS = key("models").stringType().asList().defaultValues()
+            .withDescription("Model selection: ids of several models trained at once on the same rows (the entries of "
+                    + "the YAML models list, each with an id). Each model takes the model.* and optimizer.* keys and "
+                    + "overrides any of them as models.<id>.model.* or models.<id>.optimizer.*. "
+                    + "Unset: one model, from the model and optimizer sections.");
 
     public static final ConfigOption<List<Integer>> LAYERS = key("model.layers").intType().asList()
             .defaultValues(2, 2, 2)
@@ -35,6 +45,11 @@ public final class ModelOptions {
             .withDescription("Seed of the initial parameters; the same seed gives the same version 0.");
 
     static List<ConfigOption<?>> all() {
-        return List.of(ID, LAYERS, HIDDEN_ACTIVATION, OUTPUT, LOSS, INIT, INIT_SCALE, SEED);
+        return List.of(ID, LAYERS, HIDDEN_ACTIVATION, OUTPUT, LOSS, INIT, INIT_SCALE, SEED, MODELS);
+    }
+
+    /** The keys a models entry may override (besides every optimizer key). */
+    static List<ConfigOption<?>> perModel() {
+        return List.of(LAYERS, HIDDEN_ACTIVATION, OUTPUT, LOSS, INIT, INIT_SCALE, SEED);
     }
 }

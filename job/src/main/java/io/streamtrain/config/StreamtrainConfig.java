@@ -4,13 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.streamtrain.compute.ComputeBackend;
-import io.streamtrain.nn.Activation;
 import io.streamtrain.nn.Architecture;
-import io.streamtrain.nn.Initializer;
-import io.streamtrain.nn.Loss;
-import io.streamtrain.nn.LearningRateSchedule;
-import io.streamtrain.nn.Optimizer;
-import io.streamtrain.nn.Optimizers;
 import io.streamtrain.nn.UpdateRule;
 import java.io.IOException;
 import java.io.Serializable;
@@ -21,15 +15,20 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A validated streamtrain configuration: a YAML file flattened to dotted keys, plus overrides.
@@ -39,13 +38,18 @@ import org.apache.flink.configuration.Configuration;
  */
 public final class StreamtrainConfig implements Serializable {
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(StreamtrainConfig.class);
 
     private static final List<ConfigOption<?>> OPTIONS = Stream.of(ModelOptions.all(), OptimizerOptions.all(),
                     TrainingOptions.all(), ComputeOptions.all(), DataOptions.all(), KafkaOptions.all(), SinkOptions.all(), JobOptions.all())
             .flatMap(List::stream).toList();
 
+    private static final String ID_RULE =
+            "is not a valid model id: letters, digits, _ and -, starting with a letter, at most 64 characters";
+
     private final Map<String, String> values;
     private transient Configuration configuration;
+    private transient List<ModelSpec> models;
 
     private StreamtrainConfig(Map<String, String> values) {
         this.values = new TreeMap<>(values);
@@ -109,52 +113,95 @@ public final class StreamtrainConfig implements Serializable {
         return java.util.Collections.unmodifiableMap(values);
     }
 
-    /** A short hash of every effective setting, recorded with each snapshot. */
+    /**
+     * A short hash of every effective setting. With one model it is that model's
+     * {@link ModelSpec#configHash()}; with a models list it also covers every entry.
+     */
     public String hash() {
-        StringBuilder all = new StringBuilder();
-        for (ConfigOption<?> option : OPTIONS) {
-            all.append(option.key()).append('=').append(configuration().get(option)).append('\n');
+        List<ModelSettings> settings = modelSettings();
+        if (modelIds().isEmpty()) {
+            return hash(settings.get(0));
         }
+        List<String> lines = new ArrayList<>(sharedSettings());
+        for (ModelSettings m : settings) {
+            lines.addAll(m.describe());
+        }
+        return sha256(lines);
+    }
+
+    /** The hash of the shared settings and one model's own. */
+    private String hash(ModelSettings model) {
+        List<String> lines = new ArrayList<>(model.describe());
+        lines.addAll(sharedSettings());
+        return sha256(lines);
+    }
+
+    /** Every setting that is not a model's own, as {@code key=value} lines. */
+    private List<String> sharedSettings() {
+        List<String> lines = new ArrayList<>();
+        for (ConfigOption<?> option : OPTIONS) {
+            if (option != ModelOptions.ID && option != ModelOptions.MODELS && !ModelSettings.OPTIONS.contains(option)) {
+                lines.add(option.key() + "=" + configuration().get(option));
+            }
+        }
+        return lines;
+    }
+
+    private static String sha256(List<String> lines) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(all.toString().getBytes(StandardCharsets.UTF_8));
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest((String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest, 0, 8);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
 
+    /**
+     * The models to train, in the order of the models list: every entry of {@code models}, or the
+     * one model of the model and optimizer sections. All share the input width and label kind.
+     */
+    public List<ModelSpec> models() {
+        if (models == null) {
+            List<ModelSpec> out = new ArrayList<>();
+            for (ModelSettings m : modelSettings()) {
+                out.add(new ModelSpec(m.id(), m.architecture(), m.initialParameters(), m.updateRule(),
+                        m.describeOptimizer(), hash(m)));
+            }
+            models = List.copyOf(out);
+        }
+        return models;
+    }
+
+    /**
+     * The first model's architecture (the only one without a models list). Every model shares its
+     * input width and label kind, so this is also the shape of the rows.
+     */
     public Architecture architecture() {
-        int[] sizes = get(ModelOptions.LAYERS).stream().mapToInt(Integer::intValue).toArray();
-        return new Architecture(sizes, Activation.fromConfig(get(ModelOptions.HIDDEN_ACTIVATION)),
-                Activation.fromConfig(get(ModelOptions.OUTPUT)), Loss.fromConfig(get(ModelOptions.LOSS)));
+        return modelSettings().get(0).architecture();
     }
 
+    /** The first model's version 0 (see {@link #models()} for every model's). */
     public double[] initialParameters() {
-        return Initializer.fromConfig(get(ModelOptions.INIT))
-                .initialize(architecture(), get(ModelOptions.SEED), get(ModelOptions.INIT_SCALE));
+        return modelSettings().get(0).initialParameters();
     }
 
+    /** The first model's update rule (see {@link #models()} for every model's). */
     public UpdateRule updateRule() {
-        return new UpdateRule(architecture(), optimizer(), get(OptimizerOptions.LEARNING_RATE), get(OptimizerOptions.L2),
-                get(OptimizerOptions.CLIP_NORM), schedule());
+        return modelSettings().get(0).updateRule();
     }
 
-    private Optimizer optimizer() {
-        try {
-            return Optimizers.of(get(OptimizerOptions.NAME), get(OptimizerOptions.MOMENTUM), get(OptimizerOptions.BETA1),
-                    get(OptimizerOptions.BETA2), get(OptimizerOptions.RHO), get(OptimizerOptions.EPSILON));
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(OptimizerOptions.NAME.key() + ": " + e.getMessage());
-        }
+    /** The ids of the models list; empty when there is none. */
+    private List<String> modelIds() {
+        return get(ModelOptions.MODELS).stream().map(String::trim).toList();
     }
 
-    private LearningRateSchedule schedule() {
-        try {
-            return LearningRateSchedule.of(get(OptimizerOptions.SCHEDULE), get(OptimizerOptions.SCHEDULE_GAMMA),
-                    get(OptimizerOptions.SCHEDULE_STEP_SIZE), get(OptimizerOptions.SCHEDULE_DECAY));
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(OptimizerOptions.SCHEDULE.key() + ": " + e.getMessage());
+    private List<ModelSettings> modelSettings() {
+        List<String> ids = modelIds();
+        if (ids.isEmpty()) {
+            return List.of(new ModelSettings(values, get(ModelOptions.ID), false));
         }
+        return ids.stream().map(id -> new ModelSettings(values, id, true)).toList();
     }
 
     public ComputeBackend.Choice computeBackend() {
@@ -183,7 +230,7 @@ public final class StreamtrainConfig implements Serializable {
             known.put(option.key(), option);
         }
         for (String key : values.keySet()) {
-            if (!known.containsKey(key)) {
+            if (!known.containsKey(key) && !key.startsWith(ModelSettings.MODELS_PREFIX)) {
                 throw new ConfigException("unknown configuration key '" + key + "'" + suggestion(key, known.keySet()));
             }
         }
@@ -195,41 +242,13 @@ public final class StreamtrainConfig implements Serializable {
                         + describeType(option) + " (" + rootMessage(e) + ")");
             }
         }
-        atLeast(ModelOptions.INIT_SCALE, 0.0, false);
-        List<Integer> layers = get(ModelOptions.LAYERS);
-        if (layers.size() < 2 || layers.stream().anyMatch(s -> s < 1)) {
-            throw new ConfigException(ModelOptions.LAYERS.key() + ": needs at least two sizes, each >= 1, got " + layers);
-        }
-        enumValue(ModelOptions.HIDDEN_ACTIVATION, () -> Activation.fromConfig(get(ModelOptions.HIDDEN_ACTIVATION)));
-        enumValue(ModelOptions.OUTPUT, () -> Activation.fromConfig(get(ModelOptions.OUTPUT)));
-        enumValue(ModelOptions.LOSS, () -> Loss.fromConfig(get(ModelOptions.LOSS)));
-        enumValue(ModelOptions.INIT, () -> Initializer.fromConfig(get(ModelOptions.INIT)));
-        try {
-            architecture();
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(ModelOptions.OUTPUT.key() + "/" + ModelOptions.LOSS.key() + ": " + e.getMessage());
-        }
-        atLeast(OptimizerOptions.LEARNING_RATE, 0.0, false);
-        atLeast(OptimizerOptions.L2, 0.0, true);
-        for (ConfigOption<Double> decay : List.of(OptimizerOptions.MOMENTUM, OptimizerOptions.BETA1,
-                OptimizerOptions.BETA2, OptimizerOptions.RHO)) {
-            double v = get(decay);
-            if (!(v >= 0 && v < 1)) {
-                throw new ConfigException(decay.key() + ": " + v + " must be in [0, 1)");
+        List<String> ids = modelIds();
+        validateIds(ids);
+        for (String key : values.keySet()) {
+            if (key.startsWith(ModelSettings.MODELS_PREFIX)) {
+                validateModelKey(key, ids, known);
             }
         }
-        atLeast(OptimizerOptions.EPSILON, 0.0, false);
-        atLeast(OptimizerOptions.CLIP_NORM, 0.0, true);
-        double gamma = get(OptimizerOptions.SCHEDULE_GAMMA);
-        if (!(gamma > 0 && gamma <= 1)) {
-            throw new ConfigException(OptimizerOptions.SCHEDULE_GAMMA.key() + ": " + gamma + " must be in (0, 1]");
-        }
-        if (get(OptimizerOptions.SCHEDULE_STEP_SIZE) < 1) {
-            throw new ConfigException(OptimizerOptions.SCHEDULE_STEP_SIZE.key() + ": must be >= 1");
-        }
-        atLeast(OptimizerOptions.SCHEDULE_DECAY, 0.0, true);
-        optimizer();
-        schedule();
         range(TrainingOptions.BATCH_SIZE, 1, 1 << 20);
         range(TrainingOptions.WINDOW_BLOCKS, 1, 1 << 20);
         range(TrainingOptions.MAX_IN_FLIGHT, 1, 1 << 20);
@@ -255,10 +274,16 @@ public final class StreamtrainConfig implements Serializable {
         range(DataOptions.HOLDOUT_ROWS, 0, Integer.MAX_VALUE);
         atLeast(DataOptions.MAX_ABS_VALUE, 0.0, false);
         range(DataOptions.MAX_ROW_BYTES, 1, Integer.MAX_VALUE);
-        for (ConfigOption<String> topic : List.of(KafkaOptions.ROWS_TOPIC, KafkaOptions.DLQ_TOPIC, KafkaOptions.PARAMS_TOPIC)) {
-            if (!get(topic).matches("[A-Za-z0-9._-]{1,249}")) {
+        for (ConfigOption<String> topic : List.of(KafkaOptions.ROWS_TOPIC, KafkaOptions.DLQ_TOPIC,
+                KafkaOptions.PARAMS_TOPIC, KafkaOptions.HOLDOUT_TOPIC)) {
+            boolean optional = topic == KafkaOptions.HOLDOUT_TOPIC;
+            if (!get(topic).matches("[A-Za-z0-9._-]{" + (optional ? 0 : 1) + ",249}")) {
                 throw new ConfigException(topic.key() + ": '" + get(topic) + "' is not a valid Kafka topic name");
             }
+        }
+        if (get(KafkaOptions.HOLDOUT_TOPIC).equals(get(KafkaOptions.ROWS_TOPIC))) {
+            throw new ConfigException(KafkaOptions.HOLDOUT_TOPIC.key() + ": must differ from "
+                    + KafkaOptions.ROWS_TOPIC.key() + " (held-out rows are never trained on)");
         }
         range(KafkaOptions.PARTITIONS, 1, 10_000);
         range(KafkaOptions.MAX_MESSAGE_BYTES, 1024, Integer.MAX_VALUE);
@@ -285,13 +310,85 @@ public final class StreamtrainConfig implements Serializable {
                     + get(TrainingOptions.MAX_IN_FLIGHT) + ": windows could only fire on training.window-timeout; "
                     + "lower training.window-blocks or raise training.max-in-flight");
         }
-        int params = architecture().parameterCount();
-        long bytes = 128L + 12L * shards() + 8L * params;
-        if (bytes > get(KafkaOptions.MAX_MESSAGE_BYTES)) {
-            throw new ConfigException("model.layers " + layers + " has " + params + " parameters (" + bytes
-                    + " bytes per version), over kafka.max-message-bytes=" + get(KafkaOptions.MAX_MESSAGE_BYTES)
-                    + "; raise kafka.max-message-bytes");
+        List<ModelSettings> settings = modelSettings();
+        for (ModelSettings m : settings) {
+            m.validate(shards(), get(KafkaOptions.MAX_MESSAGE_BYTES));
         }
+        validateSharedShape(settings);
+    }
+
+    private void validateIds(List<String> ids) {
+        if (ids.isEmpty()) {
+            String id = get(ModelOptions.ID);
+            if (!id.matches(ModelSettings.ID_PATTERN)) {
+                throw new ConfigException(ModelOptions.ID.key() + ": '" + id + "' " + ID_RULE);
+            }
+            return;
+        }
+        Set<String> seen = new HashSet<>();
+        for (String id : ids) {
+            if (!id.matches(ModelSettings.ID_PATTERN)) {
+                throw new ConfigException(ModelOptions.MODELS.key() + ": model id '" + id + "' " + ID_RULE);
+            }
+            if (!seen.add(id)) {
+                throw new ConfigException(ModelOptions.MODELS.key() + ": model id '" + id + "' is listed twice");
+            }
+        }
+        if (values.containsKey(ModelOptions.ID.key())) {
+            LOG.warn("{}={} is not used: with a models list every model has its own id ({})", ModelOptions.ID.key(),
+                    values.get(ModelOptions.ID.key()), ids);
+        }
+    }
+
+    /** A {@code models.<id>.<key>} key: the id must be listed and the key one a model may override. */
+    private static void validateModelKey(String key, List<String> ids, Map<String, ConfigOption<?>> known) {
+        String rest = key.substring(ModelSettings.MODELS_PREFIX.length());
+        int dot = rest.indexOf('.');
+        String id = dot < 0 ? rest : rest.substring(0, dot);
+        if (!ids.contains(id)) {
+            throw new ConfigException(key + ": there is no model '" + id + "' in " + ModelOptions.MODELS.key() + " "
+                    + ids + (ids.isEmpty() ? " (no models list is set)" : "")
+                    + "; add an entry with id: " + id + " to the models list, or list it in --set models=...");
+        }
+        String sub = dot < 0 ? "" : rest.substring(dot + 1);
+        if (sub.equals(ModelOptions.ID.key())) {
+            throw new ConfigException(key + ": a model's id is the id of its models entry ('" + id + "')");
+        }
+        if (ModelSettings.OPTIONS.stream().anyMatch(o -> o.key().equals(sub))) {
+            return;
+        }
+        if (known.containsKey(sub)) {
+            throw new ConfigException(key + ": " + sub + " is shared by every model; a models entry may override "
+                    + "only model.* and optimizer.* keys");
+        }
+        List<String> perModel = ModelSettings.OPTIONS.stream()
+                .map(o -> ModelSettings.MODELS_PREFIX + id + "." + o.key()).toList();
+        throw new ConfigException("unknown configuration key '" + key + "'" + suggestion(key, perModel));
+    }
+
+    /** Every model reads the same rows: same input width, same kind of label. */
+    private static void validateSharedShape(List<ModelSettings> settings) {
+        ModelSettings first = settings.get(0);
+        Architecture a = first.architecture();
+        for (ModelSettings m : settings.subList(1, settings.size())) {
+            Architecture b = m.architecture();
+            if (b.inputs() != a.inputs()) {
+                throw new ConfigException(m.key(ModelOptions.LAYERS) + ": model '" + m.id() + "' has " + b.inputs()
+                        + " inputs, model '" + first.id() + "' has " + a.inputs() + " ("
+                        + first.key(ModelOptions.LAYERS) + "); every model trains on the same rows");
+            }
+            if (b.isClassifier() != a.isClassifier() || b.labelWidth() != a.labelWidth()
+                    || (a.isClassifier() && b.classes() != a.classes())) {
+                throw new ConfigException(m.key(b.isClassifier() == a.isClassifier() ? ModelOptions.LAYERS
+                        : ModelOptions.OUTPUT) + ": model '" + m.id() + "' " + labels(b) + ", model '" + first.id()
+                        + "' " + labels(a) + "; every model trains on the same labels");
+            }
+        }
+    }
+
+    private static String labels(Architecture a) {
+        return a.isClassifier() ? "predicts " + a.classes() + " classes"
+                : "regresses " + a.labelWidth() + " target" + (a.labelWidth() == 1 ? "" : "s");
     }
 
     private void range(ConfigOption<Integer> option, int min, int max) {
@@ -322,7 +419,7 @@ public final class StreamtrainConfig implements Serializable {
         }
     }
 
-    private static String describeType(ConfigOption<?> option) {
+    static String describeType(ConfigOption<?> option) {
         Object d = option.defaultValue();
         if (d instanceof List) {
             return "a list like [2, 2, 2]";
@@ -333,7 +430,7 @@ public final class StreamtrainConfig implements Serializable {
         return d == null ? "a value" : "a " + d.getClass().getSimpleName().toLowerCase();
     }
 
-    private static String rootMessage(Throwable e) {
+    static String rootMessage(Throwable e) {
         while (e.getCause() != null) {
             e = e.getCause();
         }
@@ -381,8 +478,56 @@ public final class StreamtrainConfig implements Serializable {
         if (!root.isObject()) {
             throw new ConfigException(source + ": expected a mapping of settings at the top level");
         }
-        flatten("", root, out, source);
+        Iterator<Map.Entry<String, JsonNode>> fields = root.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> f = fields.next();
+            if (f.getKey().equals(ModelOptions.MODELS.key())) {
+                flattenModels(f.getValue(), out, source);
+            } else {
+                flatten(f.getKey(), f.getValue(), out, source);
+            }
+        }
         return out;
+    }
+
+    /**
+     * The models list: each entry (a mapping with an id, or just an id) becomes the key
+     * {@code models} (the ids, in order) and {@code models.<id>.<key>} for each of its settings.
+     */
+    private static void flattenModels(JsonNode list, Map<String, String> out, String source) {
+        String key = ModelOptions.MODELS.key();
+        if (!list.isArray()) {
+            throw new ConfigException(source + ": " + key + " must be a list of entries, each with an id, e.g. "
+                    + "models: [{id: small, model: {layers: [2, 4, 2]}}]");
+        }
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            JsonNode entry = list.get(i);
+            String where = key + "[" + i + "]";
+            JsonNode id = entry.isObject() ? entry.get("id") : entry;
+            if (id == null || !id.isValueNode() || id.asText().isBlank()) {
+                throw new ConfigException(source + ": " + where + " needs an id (e.g. id: small)");
+            }
+            String name = id.asText().trim();
+            if (!name.matches(ModelSettings.ID_PATTERN)) {
+                throw new ConfigException(source + ": " + where + ".id: '" + name + "' " + ID_RULE);
+            }
+            if (ids.contains(name)) {
+                throw new ConfigException(source + ": " + where + ".id: '" + name + "' is the id of an earlier entry; "
+                        + "model ids must be unique");
+            }
+            ids.add(name);
+            Iterator<Map.Entry<String, JsonNode>> fields = entry.isObject() ? entry.fields() : Collections.emptyIterator();
+            while (fields.hasNext()) {
+                Map.Entry<String, JsonNode> f = fields.next();
+                if (!f.getKey().equals("id")) {
+                    flatten(key + "." + name + "." + f.getKey(), f.getValue(), out, source);
+                }
+            }
+        }
+        if (!ids.isEmpty()) {
+            out.put(key, String.join(";", ids));
+        }
     }
 
     private static void flatten(String prefix, JsonNode node, Map<String, String> out, String source) {

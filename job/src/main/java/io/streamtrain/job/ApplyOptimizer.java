@@ -1,10 +1,14 @@
 package io.streamtrain.job;
 
+import io.streamtrain.config.ModelSpec;
 import io.streamtrain.connectors.record.ModelSnapshot;
 import io.streamtrain.connectors.record.ModelVersion;
 import io.streamtrain.nn.Architecture;
 import io.streamtrain.nn.UpdateRule;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.StringJoiner;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
@@ -25,7 +29,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The parameter updater: merges the gradient blocks of one window into one optimizer step and
- * publishes the next version.
+ * publishes the next version. Keyed by model id: each model has its own window, parameters and
+ * optimizer state, so several models train side by side.
  *
  * <pre>
  *   g = (sum over kept blocks of gradient) / (rows of kept blocks) + l2 * W
@@ -52,29 +57,39 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
     private static final ValueStateDescriptor<ModelState> STATE =
             new ValueStateDescriptor<>("model-state", TypeInformation.of(ModelState.class));
 
-    private final Architecture architecture;
-    private final UpdateRule rule;
-    private final double[] initialParameters;
+    private final List<ModelSpec> models;
     private final long maxStaleness;
     private final SnapshotPolicy snapshots;
-    private final String configHash;
     private final String rowsTopic;
     private final int shards;
 
+    private transient Map<String, ModelSpec> specs;
     private transient ListState<Long> generationState;
     private transient long generation;
     private transient UpdaterMetrics metrics;
 
-    public ApplyOptimizer(Architecture architecture, UpdateRule rule, double[] initialParameters, long maxStaleness,
-            SnapshotPolicy snapshots, String configHash, String rowsTopic, int shards) {
-        this.architecture = architecture;
-        this.rule = rule;
-        this.initialParameters = initialParameters.clone();
+    /**
+     * @param models every model the updater may be sent blocks of; each key (model id) has its
+     *     own window, parameters and optimizer state
+     * @param maxStaleness blocks computed more than this many versions ago are dropped (-1 = no bound)
+     * @param shards gradient shards: a model's input has ended when each has sent its end marker
+     */
+    public ApplyOptimizer(List<ModelSpec> models, long maxStaleness, SnapshotPolicy snapshots, String rowsTopic,
+            int shards) {
+        this.models = List.copyOf(models);
         this.maxStaleness = maxStaleness;
         this.snapshots = snapshots;
-        this.configHash = configHash;
         this.rowsTopic = rowsTopic;
         this.shards = shards;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        specs = new HashMap<>();
+        for (ModelSpec spec : models) {
+            specs.put(spec.id(), spec);
+        }
+        metrics = new UpdaterMetrics(getRuntimeContext().getMetricGroup());
     }
 
     @Override
@@ -91,22 +106,23 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
     }
 
     @Override
-    public void open(OpenContext openContext) {
-        metrics = new UpdaterMetrics(getRuntimeContext().getMetricGroup());
-    }
-
-    @Override
     public void snapshotState(FunctionSnapshotContext context) throws Exception {
-        generationState.update(java.util.List.of(generation));
+        generationState.update(List.of(generation));
     }
 
     @Override
     public void process(String model, Context ctx, Iterable<GradientBlock> blocks, Collector<ModelVersion> out)
             throws Exception {
+        ModelSpec spec = specs.get(model);
+        if (spec == null) {
+            throw new IllegalStateException("gradient blocks of model '" + model + "', which is not one of "
+                    + ModelSpec.ids(models));
+        }
+        UpdateRule rule = spec.updateRule();
         ValueState<ModelState> state = ctx.globalState().getState(STATE);
         ModelState s = state.value();
         if (s == null) {
-            s = new ModelState(generation, 0, 0, initialParameters.clone(), new double[rule.stateSize()], 0, 0, 0, 0,
+            s = new ModelState(generation, 0, 0, spec.initialParameters().clone(), new double[rule.stateSize()], 0, 0, 0, 0,
                     0, 0, 0, 0, 0, 0, 0, 0, 0, System.currentTimeMillis(), new long[0], new int[0], new long[0], 0);
         }
         double[] theta = s.parameters();
@@ -195,7 +211,7 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
                     n.lossSum(), n.correct(), now, n.shardKeys(), n.shardBlocks(), n.parameters()));
         }
         if (last || (advanced && snapshots.due(n.version(), n.lastSnapshotVersion(), now - n.lastSnapshotMillis()))) {
-            ctx.output(SNAPSHOTS, snapshot(model, n, last, now));
+            ctx.output(SNAPSHOTS, snapshot(spec, n, last, now));
             n = new ModelState(n.generation(), n.version(), n.step(), n.parameters(), n.optimizerState(),
                     n.rowsTrained(), n.rowsRejected(), n.lossSum(), n.correct(), 0, 0, 0, n.blocksApplied(),
                     n.blocksDropped(), n.updatesRefused(), n.stalenessSum(), n.stalenessMax(), n.version(), now,
@@ -210,7 +226,7 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
         metrics.stateUpdated(model, n);
     }
 
-    private ModelSnapshot snapshot(String model, ModelState s, boolean last, long now) {
+    private ModelSnapshot snapshot(ModelSpec spec, ModelState s, boolean last, long now) {
         double windowLoss = s.windowRows() == 0 ? Double.NaN : s.windowLossSum() / s.windowRows();
         double windowAccuracy = s.windowRows() == 0 ? Double.NaN : (double) s.windowCorrect() / s.windowRows();
         double stalenessMean = s.blocksApplied() == 0 ? Double.NaN : (double) s.stalenessSum() / s.blocksApplied();
@@ -218,10 +234,11 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
         for (int p = 0; p < s.offsets().length; p++) {
             offsets.add(p + "=" + s.offsets()[p]);
         }
-        return new ModelSnapshot(model, s.generation(), s.version(), last, now, s.rowsTrained(), s.rowsRejected(),
+        Architecture architecture = spec.architecture();
+        return new ModelSnapshot(spec.id(), s.generation(), s.version(), last, now, s.rowsTrained(), s.rowsRejected(),
                 windowLoss, windowAccuracy, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-                rule.learningRate(Math.max(1, s.step())), stalenessMean, s.stalenessMax(), s.blocksDropped(),
-                s.updatesRefused(), architecture.toJson(), architecture.sizes(), configHash,
+                spec.updateRule().learningRate(Math.max(1, s.step())), stalenessMean, s.stalenessMax(),
+                s.blocksDropped(), s.updatesRefused(), architecture.toJson(), architecture.sizes(), spec.configHash(),
                 offsets.toString(), s.parameters());
     }
 

@@ -2,12 +2,14 @@ package io.streamtrain.job;
 
 import io.streamtrain.compute.ComputeBackend;
 import io.streamtrain.compute.ComputeBackendException;
+import io.streamtrain.config.ModelSpec;
 import io.streamtrain.connectors.record.ModelVersion;
 import io.streamtrain.nn.Architecture;
 import io.streamtrain.nn.BatchStats;
 import io.streamtrain.nn.DenseNetwork;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -16,6 +18,7 @@ import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.typeinfo.BasicTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.runtime.execution.SuppressRestartsException;
@@ -30,20 +33,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The gradient worker: for each block of rows, scores the rows with the newest parameters it
- * has (prequential: test, then train) and emits the block's summed gradient.
+ * The gradient worker: for each block of rows, scores the rows with the newest parameters it has
+ * of every model (prequential: test, then train) and emits one summed gradient per model. Rows
+ * are parsed once and every model learns from the same mini-batches.
  *
  * <p>Parameters arrive as a broadcast stream of {@link ModelVersion}s; broadcast state keeps,
- * per model, the newest by {@code (generation, version)}, so duplicates and replays from the
- * parameters topic change nothing. Until the first version arrives a worker computes on
+ * per model id, the newest by {@code (generation, version)}, so duplicates and replays from the
+ * parameters topic change nothing. Until a model's first version arrives a worker computes on its
  * version 0, the seeded initial parameters, which every worker and the updater derive alike.
  *
  * <p>Flow control bounds staleness: a shard has at most {@code maxInFlight} blocks that the
- * newest version it knows has not yet consumed; further blocks wait (in operator state) until a
- * version consumes some. With one block in flight per shard and a window of one block from
- * every shard, training is synchronous mini-batch gradient descent. A shard's input has ended
+ * newest known version of some model has not yet consumed (the minimum over models decides, so
+ * the slowest model paces the shard); further blocks wait (in operator state) until versions
+ * consume some. With one block in flight per shard and a window of one block from every shard,
+ * training is synchronous mini-batch gradient descent for every model. A shard's input has ended
  * when every parser has sent it an end marker; once its waiting blocks are out it sends the
- * updater its own end marker.
+ * updater its own end marker, one per model.
  */
 public final class ComputeGradients extends KeyedBroadcastProcessFunction<Integer, RowBlock, ModelVersion, GradientBlock>
         implements CheckpointedFunction {
@@ -53,20 +58,17 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
     public static final MapStateDescriptor<String, ModelVersion> PARAMETERS = new MapStateDescriptor<>(
             "parameters", BasicTypeInfo.STRING_TYPE_INFO, TypeInformation.of(ModelVersion.class));
 
-    private final String model;
-    private final Architecture architecture;
-    private final double[] initialParameters;
+    private final List<ModelSpec> models;
     private final boolean float64;
     private final int batchSize;
     private final int maxInFlight;
     private final int parsers;
     private final ComputeBackend.Choice backend;
 
-    private transient DenseNetwork network;
-    private transient double[] gradient;
-    private transient long loadedGeneration;
-    private transient long loadedVersion;
-    private transient ModelVersion newest;
+    /** Per model id, in the order of {@link #models}. */
+    private transient Map<String, Learner> learners;
+    /** Whether {@link Learner#newest} has been read from broadcast state (after a restore). */
+    private transient boolean newestLoaded;
     /** Per shard key: blocks sent, end markers received, and blocks waiting to be computed. */
     private transient Map<Integer, Shard> shards;
     private transient ListState<RowBlock> waitingState;
@@ -83,16 +85,33 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
         final ArrayDeque<RowBlock> waiting = new ArrayDeque<>();
     }
 
+    /** One model on this worker: its network with the parameters last loaded, and the newest version known. */
+    private static final class Learner {
+        final ModelSpec spec;
+        final DenseNetwork network;
+        final double[] gradient;
+        long loadedGeneration;
+        long loadedVersion;
+        ModelVersion newest;
+
+        Learner(ModelSpec spec, DataType dtype, int batchSize) {
+            this.spec = spec;
+            this.network = new DenseNetwork(spec.architecture(), dtype, batchSize);
+            this.network.setParameters(spec.initialParameters());
+            this.gradient = new double[spec.architecture().parameterCount()];
+        }
+    }
+
     /**
-     * @param maxInFlight blocks a shard may have sent that no known version has consumed yet
+     * @param models the models trained on every block, each with its version 0
+     * @param maxInFlight blocks a shard may have sent that the newest version of some model has
+     *     not consumed yet
      * @param parsers parallelism of the parsers: each sends every shard one end marker
      * @param backend the ND4J backend this worker must run on (checked in {@link #open})
      */
-    public ComputeGradients(String model, Architecture architecture, double[] initialParameters, boolean float64,
-            int batchSize, int maxInFlight, int parsers, ComputeBackend.Choice backend) {
-        this.model = model;
-        this.architecture = architecture;
-        this.initialParameters = initialParameters.clone();
+    public ComputeGradients(List<ModelSpec> models, boolean float64, int batchSize, int maxInFlight, int parsers,
+            ComputeBackend.Choice backend) {
+        this.models = List.copyOf(models);
         this.float64 = float64;
         this.batchSize = batchSize;
         this.maxInFlight = maxInFlight;
@@ -145,19 +164,18 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
         }
         // one ND4J thread per operator: parallelism gives the cores
         Nd4j.getEnvironment().setMaxThreads(1);
-        network = new DenseNetwork(architecture, float64 ? DataType.DOUBLE : DataType.FLOAT, batchSize);
-        network.setParameters(initialParameters);
-        gradient = new double[architecture.parameterCount()];
-        loadedGeneration = 0;
-        loadedVersion = 0;
+        learners = new LinkedHashMap<>();
+        for (ModelSpec spec : models) {
+            learners.put(spec.id(), new Learner(spec, float64 ? DataType.DOUBLE : DataType.FLOAT, batchSize));
+        }
+        newestLoaded = false;
         metrics = new GradientWorkerMetrics(getRuntimeContext().getMetricGroup());
+        LOG.info("gradient worker {}: models {}", subtask, ModelSpec.ids(models));
     }
 
     @Override
     public void processElement(RowBlock block, ReadOnlyContext ctx, Collector<GradientBlock> out) throws Exception {
-        if (newest == null) {
-            newest = ctx.getBroadcastState(PARAMETERS).get(model);
-        }
+        loadNewest(ctx.getBroadcastState(PARAMETERS));
         Shard shard = shard(block.shardKey());
         if (block.endOfInput()) {
             shard.ends++;
@@ -169,19 +187,22 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
 
     @Override
     public void processBroadcastElement(ModelVersion version, Context ctx, Collector<GradientBlock> out) throws Exception {
-        if (!version.model().equals(model)) {
+        Learner learner = learners.get(version.model());
+        if (learner == null) {
             return;
         }
+        Architecture architecture = learner.spec.architecture();
         if (version.parameters().length != architecture.parameterCount()) {
-            throw new IllegalStateException("model '" + model + "' version " + version.version() + " has "
+            throw new IllegalStateException("model '" + version.model() + "' version " + version.version() + " has "
                     + version.parameters().length + " parameters, the configured architecture "
                     + architecture + " has " + architecture.parameterCount()
                     + " (is an old run's parameters topic being reused with another model.layers?)");
         }
         BroadcastState<String, ModelVersion> state = ctx.getBroadcastState(PARAMETERS);
-        if (version.isNewerThan(state.get(model))) {
-            state.put(model, version);
-            newest = version;
+        loadNewest(state);
+        if (version.isNewerThan(state.get(version.model()))) {
+            state.put(version.model(), version);
+            learner.newest = version;
             metrics.versionReceived(version);
             for (Map.Entry<Integer, Shard> e : shards.entrySet()) {
                 drain(e.getKey(), e.getValue(), out);
@@ -189,9 +210,22 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
         }
     }
 
-    /** Computes waiting blocks while the shard has room in flight; sends its end marker when due. */
+    /** After a restore the newest versions are in broadcast state only; read them once. */
+    private void loadNewest(ReadOnlyBroadcastState<String, ModelVersion> state) throws Exception {
+        if (!newestLoaded) {
+            for (Learner learner : learners.values()) {
+                learner.newest = state.get(learner.spec.id());
+            }
+            newestLoaded = true;
+        }
+    }
+
+    /** Computes waiting blocks while the shard has room in flight; sends its end markers when due. */
     private void drain(int shardKey, Shard shard, Collector<GradientBlock> out) {
-        long consumed = newest == null ? 0 : newest.blocksConsumed(shardKey);
+        long consumed = Long.MAX_VALUE;
+        for (Learner learner : learners.values()) {
+            consumed = Math.min(consumed, learner.newest == null ? 0 : learner.newest.blocksConsumed(shardKey));
+        }
         boolean inputOver = shard.ends >= parsers;
         while (!shard.waiting.isEmpty()) {
             RowBlock block = shard.waiting.peek();
@@ -199,37 +233,44 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
                 return;
             }
             shard.waiting.poll();
-            compute(block, out);
+            for (Learner learner : learners.values()) {
+                compute(learner, block, out);
+            }
             if (block.rows() > 0) {
                 shard.sent++;
             }
         }
         if (inputOver && !shard.endSent) {
             shard.endSent = true;
-            out.collect(new GradientBlock(model, shardKey, loadedGeneration, loadedVersion, new double[0], 0, 0, 0, 0,
-                    true, new int[0], new long[0]));
+            for (Learner learner : learners.values()) {
+                out.collect(new GradientBlock(learner.spec.id(), shardKey, learner.loadedGeneration,
+                        learner.loadedVersion, new double[0], 0, 0, 0, 0, true, new int[0], new long[0]));
+            }
         }
     }
 
-    private void compute(RowBlock block, Collector<GradientBlock> out) {
-        if (newest != null && (newest.generation() != loadedGeneration || newest.version() != loadedVersion)) {
-            network.setParameters(newest.parameters());
-            loadedGeneration = newest.generation();
-            loadedVersion = newest.version();
+    private static void compute(Learner learner, RowBlock block, Collector<GradientBlock> out) {
+        ModelVersion newest = learner.newest;
+        if (newest != null && (newest.generation() != learner.loadedGeneration
+                || newest.version() != learner.loadedVersion)) {
+            learner.network.setParameters(newest.parameters());
+            learner.loadedGeneration = newest.generation();
+            learner.loadedVersion = newest.version();
         }
         double lossSum = 0;
         long correct = 0;
         double[] g;
         if (block.rows() > 0) {
-            BatchStats stats = network.gradient(block.features(), block.labels(), block.rows(), gradient);
+            BatchStats stats = learner.network.gradient(block.features(), block.labels(), block.rows(), learner.gradient);
             lossSum = stats.lossSum();
             correct = stats.correct();
-            g = gradient.clone();
+            g = learner.gradient.clone();
         } else {
             g = new double[0];
         }
-        out.collect(new GradientBlock(model, block.shardKey(), loadedGeneration, loadedVersion, g, block.rows(),
-                lossSum, correct, block.rejected(), false, block.partitions(), block.nextOffsets()));
+        out.collect(new GradientBlock(learner.spec.id(), block.shardKey(), learner.loadedGeneration,
+                learner.loadedVersion, g, block.rows(), lossSum, correct, block.rejected(), false, block.partitions(),
+                block.nextOffsets()));
     }
 
     private Shard shard(int key) {

@@ -3,7 +3,7 @@ package io.streamtrain.job;
 import io.streamtrain.config.DataOptions;
 import io.streamtrain.config.JobOptions;
 import io.streamtrain.config.KafkaOptions;
-import io.streamtrain.config.ModelOptions;
+import io.streamtrain.config.ModelSpec;
 import io.streamtrain.config.SinkOptions;
 import io.streamtrain.config.StreamtrainConfig;
 import io.streamtrain.config.TrainingOptions;
@@ -13,6 +13,7 @@ import io.streamtrain.connectors.kafka.ModelVersionDeserializer;
 import io.streamtrain.connectors.kafka.ModelVersionSerializer;
 import io.streamtrain.connectors.kafka.RawRowDeserializer;
 import io.streamtrain.connectors.kafka.StopOnFinalSource;
+import io.streamtrain.connectors.kafka.TopicCheck;
 import io.streamtrain.connectors.record.DeadLetter;
 import io.streamtrain.connectors.record.ModelSnapshot;
 import io.streamtrain.connectors.record.ModelVersion;
@@ -34,6 +35,7 @@ import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.windowing.assigners.GlobalWindows;
@@ -45,11 +47,14 @@ import org.apache.kafka.common.TopicPartition;
  * <pre>
  *   rows -> row-parser -(dead letters)-> rows.dlq
  *             | blocks, keyBy(shard)
- *   gradient-worker  <-- broadcast -- params
+ *   gradient-worker  <-- broadcast -- params        (one gradient per model per block)
  *             | gradient blocks, keyBy(model), window
  *   parameter-updater --> params (the feedback loop)
- *             +--------> snapshot-sink (SQL tables)
+ *             +--------> holdout-evaluator <-- broadcast -- holdout-parser <- rows.holdout
+ *                              +--> snapshot-sink (SQL tables)
  * </pre>
+ *
+ * Without a held-out source the snapshots go straight to the sink.
  */
 public final class StreamtrainJob {
     /** Fixed, so that shard keys can be chosen to land on distinct gradient workers. */
@@ -57,15 +62,21 @@ public final class StreamtrainJob {
 
     private final StreamtrainConfig config;
     private final Source<RawRow, ?, ?> rows;
+    private final Source<RawRow, ?, ?> holdout;
     private final Source<ModelVersion, ?, ?> params;
     private final Sink<ModelVersion> paramsSink;
     private final Sink<DeadLetter> deadLetterSink;
     private final Sink<ModelSnapshot> snapshotSink;
 
-    public StreamtrainJob(StreamtrainConfig config, Source<RawRow, ?, ?> rows, Source<ModelVersion, ?, ?> params,
-            Sink<ModelVersion> paramsSink, Sink<DeadLetter> deadLetterSink, Sink<ModelSnapshot> snapshotSink) {
+    /**
+     * @param holdout the held-out rows, bounded; null for none (snapshots then carry no held-out scores)
+     */
+    public StreamtrainJob(StreamtrainConfig config, Source<RawRow, ?, ?> rows, Source<RawRow, ?, ?> holdout,
+            Source<ModelVersion, ?, ?> params, Sink<ModelVersion> paramsSink, Sink<DeadLetter> deadLetterSink,
+            Sink<ModelSnapshot> snapshotSink) {
         this.config = config;
         this.rows = rows;
+        this.holdout = holdout;
         this.params = params;
         this.paramsSink = paramsSink;
         this.deadLetterSink = deadLetterSink;
@@ -78,9 +89,10 @@ public final class StreamtrainJob {
      * @param rowsStoppingOffsets per partition of the rows topic, where a bounded run stops; null
      *     for an unbounded run
      * @param startMillis versions on the parameters topic older than this belong to another run
+     * @throws IllegalStateException naming kafka.holdout-topic when that topic does not exist
      */
     public static StreamtrainJob fromConfig(StreamtrainConfig config, String bootstrapServers,
-            Map<TopicPartition, Long> rowsStoppingOffsets, long startMillis) {
+            Map<TopicPartition, Long> rowsStoppingOffsets, long startMillis) throws Exception {
         String group = config.get(KafkaOptions.GROUP_ID);
         int maxBytes = config.get(KafkaOptions.MAX_MESSAGE_BYTES);
         var rowsBuilder = KafkaSource.<RawRow>builder()
@@ -124,18 +136,36 @@ public final class StreamtrainJob {
                 config.get(SinkOptions.RETAIN_VERSIONS));
         Source<ModelVersion, ?, ?> params = rowsStoppingOffsets == null
                 ? paramsSource
-                : new StopOnFinalSource<>(paramsSource, List.of(config.get(ModelOptions.ID)));
-        return new StreamtrainJob(config, rowsBuilder.build(), params, paramsSink, deadLetters, snapshots);
+                : new StopOnFinalSource<>(paramsSource, ModelSpec.ids(config.models()));
+        String holdoutTopic = config.get(KafkaOptions.HOLDOUT_TOPIC);
+        if (!holdoutTopic.isEmpty()) {
+            TopicCheck.requireTopic(bootstrapServers, holdoutTopic, KafkaOptions.HOLDOUT_TOPIC.key(),
+                    "create it and write the held-out rows to it before the job starts, or set "
+                            + KafkaOptions.HOLDOUT_TOPIC.key() + " to empty to train without held-out evaluation");
+        }
+        KafkaSource<RawRow> holdout = holdoutTopic.isEmpty() ? null : KafkaSource.<RawRow>builder()
+                .setBootstrapServers(bootstrapServers)
+                .setTopics(holdoutTopic)
+                .setGroupId(group + "-holdout")
+                .setClientIdPrefix(group + "-holdout")
+                .setStartingOffsets(OffsetsInitializer.earliest())
+                // the held-out set is what the topic holds when the job starts
+                .setBounded(OffsetsInitializer.latest())
+                .setDeserializer(new RawRowDeserializer())
+                .setProperty("fetch.max.wait.ms", "50")
+                .build();
+        return new StreamtrainJob(config, rowsBuilder.build(), holdout, params, paramsSink, deadLetters, snapshots);
     }
 
     /** Adds the training graph to {@code env}. */
     public void build(StreamExecutionEnvironment env) {
         int parallelism = config.parallelism();
         int shards = config.shards();
-        String model = config.get(ModelOptions.ID);
-        Architecture architecture = config.architecture();
-        double[] initial = config.initialParameters();
+        List<ModelSpec> models = config.models();
+        Architecture rowShape = config.architecture();
         int batchSize = config.get(TrainingOptions.BATCH_SIZE);
+        // one window per model: more updater subtasks than models would idle
+        int updaters = Math.min(models.size(), parallelism);
 
         env.setMaxParallelism(MAX_PARALLELISM);
         env.getConfig().enableObjectReuse();
@@ -146,8 +176,9 @@ public final class StreamtrainJob {
             env.enableCheckpointing(checkpoints.toMillis());
         }
 
-        CsvRowFormat format = new CsvRowFormat(architecture.inputs(), architecture.labelWidth(),
-                architecture.isClassifier() ? architecture.classes() : 0,
+        // every model reads the same rows (the configuration checks they agree on the shape)
+        CsvRowFormat format = new CsvRowFormat(rowShape.inputs(), rowShape.labelWidth(),
+                rowShape.isClassifier() ? rowShape.classes() : 0,
                 config.get(DataOptions.MAX_ABS_VALUE), config.get(DataOptions.MAX_ROW_BYTES));
         SingleOutputStreamOperator<RowBlock> blocks = env
                 .fromSource(rows, WatermarkStrategy.noWatermarks(), "rows-source", TypeInformation.of(RawRow.class))
@@ -157,8 +188,7 @@ public final class StreamtrainJob {
                         config.get(TrainingOptions.BATCH_TIMEOUT).toMillis(), shardKeys(shards, parallelism)))
                 .uid("row-parser")
                 .setParallelism(parallelism);
-        blocks.getSideOutput(BlockRows.DEAD_LETTERS)
-                .sinkTo(deadLetterSink).name("dead-letter-sink").uid("dead-letter-sink").setParallelism(parallelism);
+        DataStream<DeadLetter> deadLetters = blocks.getSideOutput(BlockRows.DEAD_LETTERS);
 
         BroadcastStream<ModelVersion> versionsIn = env
                 .fromSource(params, WatermarkStrategy.noWatermarks(), "params-source", TypeInformation.of(ModelVersion.class))
@@ -169,8 +199,7 @@ public final class StreamtrainJob {
         SingleOutputStreamOperator<GradientBlock> gradients = blocks
                 .keyBy(new ShardKey(), Types.INT)
                 .connect(versionsIn)
-                .process(new ComputeGradients(model, architecture, initial,
-                        config.get(TrainingOptions.DTYPE).equals("float64"), batchSize,
+                .process(new ComputeGradients(models, config.get(TrainingOptions.DTYPE).equals("float64"), batchSize,
                         config.get(TrainingOptions.MAX_IN_FLIGHT), parallelism, config.computeBackend()),
                         TypeInformation.of(GradientBlock.class))
                 .name("gradient-worker")
@@ -182,17 +211,38 @@ public final class StreamtrainJob {
                 .window(GlobalWindows.create())
                 .trigger(new UpdateTrigger(config.get(TrainingOptions.WINDOW_BLOCKS),
                         config.get(TrainingOptions.WINDOW_TIMEOUT).toMillis()))
-                .process(new ApplyOptimizer(architecture, config.updateRule(), initial,
-                        config.get(TrainingOptions.MAX_STALENESS),
+                .process(new ApplyOptimizer(models, config.get(TrainingOptions.MAX_STALENESS),
                         new SnapshotPolicy(config.get(SinkOptions.EVERY_VERSIONS), config.get(SinkOptions.EVERY).toMillis()),
-                        config.hash(), config.get(KafkaOptions.ROWS_TOPIC), shards), TypeInformation.of(ModelVersion.class))
+                        config.get(KafkaOptions.ROWS_TOPIC), shards), TypeInformation.of(ModelVersion.class))
                 .name("parameter-updater")
                 .uid("parameter-updater")
-                .setParallelism(1);
+                .setParallelism(updaters);
 
-        versions.sinkTo(paramsSink).name("params-sink").uid("params-sink").setParallelism(1);
-        versions.getSideOutput(ApplyOptimizer.SNAPSHOTS)
-                .sinkTo(snapshotSink).name("snapshot-sink").uid("snapshot-sink").setParallelism(1);
+        versions.sinkTo(paramsSink).name("params-sink").uid("params-sink").setParallelism(updaters);
+        DataStream<ModelSnapshot> snapshots = versions.getSideOutput(ApplyOptimizer.SNAPSHOTS);
+        if (holdout != null) {
+            // the held-out set is small and read once: one reader and parser; no batch timeout,
+            // the source is bounded and its end flushes the last block
+            SingleOutputStreamOperator<RowBlock> holdoutBlocks = env
+                    .fromSource(holdout, WatermarkStrategy.noWatermarks(), "holdout-source",
+                            TypeInformation.of(RawRow.class))
+                    .uid("holdout-source")
+                    .setParallelism(1)
+                    .transform("holdout-parser", TypeInformation.of(RowBlock.class),
+                            new BlockRows(format, batchSize, 0, new int[] {0}))
+                    .uid("holdout-parser")
+                    .setParallelism(1);
+            deadLetters = deadLetters.union(holdoutBlocks.getSideOutput(BlockRows.DEAD_LETTERS));
+            snapshots = snapshots
+                    .keyBy(new SnapshotKey(), Types.STRING)
+                    .connect(holdoutBlocks.broadcast(EvaluateHoldout.HOLDOUT_ROWS, EvaluateHoldout.HOLDOUT_ENDS))
+                    .process(new EvaluateHoldout(models, batchSize, 1), TypeInformation.of(ModelSnapshot.class))
+                    .name("holdout-evaluator")
+                    .uid("holdout-evaluator")
+                    .setParallelism(updaters);
+        }
+        deadLetters.sinkTo(deadLetterSink).name("dead-letter-sink").uid("dead-letter-sink").setParallelism(parallelism);
+        snapshots.sinkTo(snapshotSink).name("snapshot-sink").uid("snapshot-sink").setParallelism(1);
     }
 
     /**
@@ -229,6 +279,16 @@ public final class StreamtrainJob {
         @Override
         public Integer getKey(RowBlock block) {
             return block.shardKey();
+        }
+    }
+
+    /** Routes a snapshot by its model. */
+    public static final class SnapshotKey implements KeySelector<ModelSnapshot, String> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String getKey(ModelSnapshot snapshot) {
+            return snapshot.model();
         }
     }
 

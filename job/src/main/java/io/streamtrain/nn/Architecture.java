@@ -175,7 +175,8 @@ public final class Architecture implements Serializable {
 
     @Override
     public String toString() {
+        // without a hidden layer the hidden activation plays no part
         return Arrays.stream(sizes).mapToObj(Integer::toString).collect(Collectors.joining("-"))
-                + " " + hidden.configName() + "/" + output.configName() + "/" + loss.configName();
+                + " " + (layers() > 1 ? hidden.configName() + "/" : "") + output.configName() + "/" + loss.configName();
     }
 }

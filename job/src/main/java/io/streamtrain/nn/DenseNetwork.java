@@ -47,6 +47,7 @@ public final class DenseNetwork {
     private double[] logits;
     private double[] dLogits;
     private final BatchStats stats = new BatchStats();
+    private int[] predicted;
 
     public DenseNetwork(Architecture arch, DataType dtype, int batchCapacity) {
         if (dtype != DataType.FLOAT && dtype != DataType.DOUBLE) {
@@ -153,6 +154,20 @@ public final class DenseNetwork {
         stats.reset();
         Head.score(arch, logits, labels, rows, null, stats);
         return stats;
+    }
+
+    /**
+     * Scores a batch without computing gradients and adds it to {@code evaluation}: loss, and for
+     * classifiers each row's predicted class against its label.
+     */
+    public void evaluate(float[] x, float[] labels, int rows, Evaluation evaluation) {
+        forward(x, rows);
+        stats.reset();
+        if (predicted == null || predicted.length < rows) {
+            predicted = new int[Math.max(rows, capacity)];
+        }
+        Head.score(arch, logits, labels, rows, null, stats, arch.isClassifier() ? predicted : null);
+        evaluation.add(stats, labels, predicted);
     }
 
     /** Writes the model's outputs (class probabilities, or regression values) for a batch. */

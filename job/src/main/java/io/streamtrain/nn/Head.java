@@ -24,6 +24,15 @@ final class Head {
      * @param stats receives the loss sum and the number of correct predictions
      */
     static void score(Architecture arch, double[] z, float[] labels, int rows, double[] dz, BatchStats stats) {
+        score(arch, z, labels, rows, dz, stats, null);
+    }
+
+    /**
+     * As {@link #score(Architecture, double[], float[], int, double[], BatchStats)}, and also writes
+     * each row's predicted class into {@code predicted} (classifiers; ignored when null).
+     */
+    static void score(Architecture arch, double[] z, float[] labels, int rows, double[] dz, BatchStats stats,
+            int[] predicted) {
         int k = arch.outputs();
         double lossSum = 0;
         long correct = 0;
@@ -49,6 +58,9 @@ final class Head {
                     if (argmax == y) {
                         correct++;
                     }
+                    if (predicted != null) {
+                        predicted[r] = argmax;
+                    }
                     if (dz != null) {
                         // dL/dz_j = p_j - [j == y]
                         for (int j = 0; j < k; j++) {
@@ -59,19 +71,22 @@ final class Head {
                 }
                 case SIGMOID: {
                     int y = (int) labels[r];
-                    int predicted;
+                    int predictedClass;
                     if (k == 1) {
-                        predicted = z[base] > 0 ? 1 : 0;
+                        predictedClass = z[base] > 0 ? 1 : 0;
                     } else {
-                        predicted = 0;
+                        predictedClass = 0;
                         for (int j = 1; j < k; j++) {
-                            if (z[base + j] > z[base + predicted]) {
-                                predicted = j;
+                            if (z[base + j] > z[base + predictedClass]) {
+                                predictedClass = j;
                             }
                         }
                     }
-                    if (predicted == y) {
+                    if (predictedClass == y) {
                         correct++;
+                    }
+                    if (predicted != null) {
+                        predicted[r] = predictedClass;
                     }
                     for (int j = 0; j < k; j++) {
                         double p = 1.0 / (1.0 + Math.exp(-z[base + j]));

@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamtrain.compute.ComputeBackend;
 import io.streamtrain.compute.ComputeBackendException;
+import io.streamtrain.config.ModelSpec;
 import io.streamtrain.connectors.record.ModelVersion;
 import io.streamtrain.data.SeedData;
 import io.streamtrain.nn.Architecture;
 import io.streamtrain.nn.BatchStats;
 import io.streamtrain.nn.DenseNetwork;
 import io.streamtrain.nn.Initializer;
+import io.streamtrain.nn.Sgd;
+import io.streamtrain.nn.UpdateRule;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -27,13 +30,16 @@ class ComputeGradientsTest {
     private static final Architecture SEED = Architecture.seed();
     private static final double[] INITIAL = Initializer.HE.initialize(SEED, 7, 0);
     private static final int BATCH = 8;
+    private static final ModelSpec SEED_MODEL = new ModelSpec("seed", SEED, INITIAL,
+            new UpdateRule(SEED, new Sgd(), 0.1, 0), "sgd lr 0.1", "hash");
 
     private KeyedBroadcastOperatorTestHarness<Integer, RowBlock, ModelVersion, GradientBlock> harness;
 
     @BeforeEach
     void open() throws Exception {
         harness = ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
-                new ComputeGradients("seed", SEED, INITIAL, false, BATCH, 1, 1, ComputeBackend.Choice.AUTO), new StreamtrainJob.ShardKey(), Types.INT,
+                new ComputeGradients(List.of(SEED_MODEL), false, BATCH, 1, 1, ComputeBackend.Choice.AUTO),
+                new StreamtrainJob.ShardKey(), Types.INT,
                 ComputeGradients.PARAMETERS);
     }
 
@@ -163,7 +169,7 @@ class ComputeGradientsTest {
     @Test
     void aWorkerAskedForCudaOnTheCpuBuildFailsAtOpenWithoutRestarts() {
         assertThatThrownBy(() -> ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
-                        new ComputeGradients("seed", SEED, INITIAL, false, BATCH, 1, 1, ComputeBackend.Choice.CUDA),
+                        new ComputeGradients(List.of(SEED_MODEL), false, BATCH, 1, 1, ComputeBackend.Choice.CUDA),
                         new StreamtrainJob.ShardKey(), Types.INT, ComputeGradients.PARAMETERS))
                 .isInstanceOf(SuppressRestartsException.class)
                 .cause()

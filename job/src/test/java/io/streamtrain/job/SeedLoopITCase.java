@@ -73,12 +73,12 @@ class SeedLoopITCase {
     @Test
     void seedNetworkTrainsOnlineToTheTarget() throws Exception {
         StreamtrainConfig config = config(Map.of());
-        kafka.createTopics(Map.of("rows", 2, "rows.dlq", 2, "params", 1));
+        kafka.createTopics(Map.of("rows", 2, "rows.dlq", 2, "params", 1, "rows.holdout", 1));
         List<byte[]> bad = BAD_ROWS.stream().map(s -> s.getBytes(StandardCharsets.UTF_8)).toList();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
 
-        LocalRun.Result result = new LocalRun(config, dir, bad).run(env, Duration.ofMinutes(5));
+        LocalRun.ModelResult result = new LocalRun(config, dir, bad).run(env, Duration.ofMinutes(5)).model("seed");
 
         assertThat(result.rowsTrained()).isEqualTo(100_000);
         assertThat(result.rowsRejected()).isEqualTo(BAD_ROWS.size());
@@ -113,12 +113,12 @@ class SeedLoopITCase {
         // version 0, so version 1 is exactly one reference step on rows 0..63
         StreamtrainConfig config = config(Map.of("kafka.partitions", "1", "job.parallelism", "1",
                 "training.window-blocks", "1", "data.rows", "640", "data.holdout-rows", "0"));
-        kafka.createTopics(Map.of("rows", 1, "rows.dlq", 1, "params", 1));
+        kafka.createTopics(Map.of("rows", 1, "rows.dlq", 1, "params", 1, "rows.holdout", 1));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(1);
 
         LocalRun.Result result = new LocalRun(config, dir, List.of()).run(env, Duration.ofMinutes(3));
-        assertThat(result.rowsTrained()).isEqualTo(640);
+        assertThat(result.model("seed").rowsTrained()).isEqualTo(640);
 
         List<ModelVersion> versions = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> r : readAll("params", 2)) {

@@ -63,7 +63,7 @@ class TrainingMetricsITCase {
                     "kafka.bootstrap-servers", kafka.bootstrapServers(), "sink.url", url, "job.web-ui", "false",
                     "job.name", JOB_NAME, "data.rows", Long.toString(ROWS), "data.holdout-rows", "0",
                     "training.max-in-flight", "2", "sink.every-versions", "10"));
-            kafka.createTopics(Map.of("rows", 2, "rows.dlq", 2, "params", 1));
+            kafka.createTopics(Map.of("rows", 2, "rows.dlq", 2, "params", 1, "rows.holdout", 1));
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             env.setParallelism(2);
             List<byte[]> bad = BAD_ROWS.stream().map(s -> s.getBytes(StandardCharsets.UTF_8)).toList();
@@ -73,9 +73,9 @@ class TrainingMetricsITCase {
         assertThat(finalVersion.last()).isTrue();
         List<ModelSnapshot> snapshots = SnapshotReader.all(url, "", "seed");
         ModelSnapshot finalSnapshot = snapshots.get(snapshots.size() - 1);
-        assertThat(result.rowsTrained()).isEqualTo(ROWS);
+        assertThat(result.model("seed").rowsTrained()).isEqualTo(ROWS);
         long versions = finalVersion.version();
-        assertThat(versions).isEqualTo(result.versions());
+        assertThat(versions).isEqualTo(result.model("seed").versions());
 
         Map<String, Metric> updater = onlySubtask(metrics("parameter-updater", "seed"));
         assertThat(gauge(updater, UpdaterMetrics.VERSION)).isEqualTo(versions);
