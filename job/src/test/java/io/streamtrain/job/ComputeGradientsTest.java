@@ -8,10 +8,12 @@ import io.streamtrain.compute.ComputeBackendException;
 import io.streamtrain.config.ModelSpec;
 import io.streamtrain.connectors.record.ModelVersion;
 import io.streamtrain.data.SeedData;
+import io.streamtrain.nn.Activation;
 import io.streamtrain.nn.Architecture;
 import io.streamtrain.nn.BatchStats;
 import io.streamtrain.nn.DenseNetwork;
 import io.streamtrain.nn.Initializer;
+import io.streamtrain.nn.Loss;
 import io.streamtrain.nn.Sgd;
 import io.streamtrain.nn.UpdateRule;
 import java.util.Arrays;
@@ -32,6 +34,11 @@ class ComputeGradientsTest {
     private static final int BATCH = 8;
     private static final ModelSpec SEED_MODEL = new ModelSpec("seed", SEED, INITIAL,
             new UpdateRule(SEED, new Sgd(), 0.1, 0), "sgd lr 0.1", "hash");
+    private static final Architecture WIDE = new Architecture(new int[] {2, 4, 2}, Activation.TANH, Activation.SOFTMAX,
+            Loss.CROSS_ENTROPY);
+    private static final double[] WIDE_INITIAL = Initializer.XAVIER.initialize(WIDE, 3, 0);
+    private static final ModelSpec WIDE_MODEL = new ModelSpec("wide", WIDE, WIDE_INITIAL,
+            new UpdateRule(WIDE, new Sgd(), 0.1, 0), "sgd lr 0.1", "hash");
 
     private KeyedBroadcastOperatorTestHarness<Integer, RowBlock, ModelVersion, GradientBlock> harness;
 
@@ -59,22 +66,31 @@ class ComputeGradientsTest {
     }
 
     private static double[] expectedGradient(double[] params, RowBlock block, BatchStats[] stats) {
-        DenseNetwork net = new DenseNetwork(SEED, DataType.FLOAT, BATCH);
+        return expectedGradient(SEED, params, block, stats);
+    }
+
+    private static double[] expectedGradient(Architecture arch, double[] params, RowBlock block, BatchStats[] stats) {
+        DenseNetwork net = new DenseNetwork(arch, DataType.FLOAT, BATCH);
         net.setParameters(params);
-        double[] g = new double[SEED.parameterCount()];
+        double[] g = new double[arch.parameterCount()];
         BatchStats s = net.gradient(block.features(), block.labels(), block.rows(), g);
         stats[0] = s;
         return g;
     }
 
     private static ModelVersion version(long generation, long version, double[] params, int... consumedByShard) {
+        return version("seed", generation, version, params, consumedByShard);
+    }
+
+    private static ModelVersion version(String model, long generation, long version, double[] params,
+            int... consumedByShard) {
         int[] keys = new int[consumedByShard.length / 2];
         long[] blocks = new long[keys.length];
         for (int i = 0; i < keys.length; i++) {
             keys[i] = consumedByShard[2 * i];
             blocks[i] = consumedByShard[2 * i + 1];
         }
-        return new ModelVersion("seed", generation, version, false, 0, 0, 0, 0, 0, keys, blocks, params);
+        return new ModelVersion(model, generation, version, false, 0, 0, 0, 0, 0, keys, blocks, params);
     }
 
     private static RowBlock end(int shard) {
@@ -176,5 +192,80 @@ class ComputeGradientsTest {
                 .isInstanceOf(ComputeBackendException.class)
                 .hasMessageStartingWith("gradient worker 0: compute.backend=cuda, but ND4J runs on CPU (")
                 .hasMessageContaining("mvn -Pcuda -DskipTests package");
+    }
+
+    /** A worker training the seed model and a wider tanh model on the same blocks. */
+    private static KeyedBroadcastOperatorTestHarness<Integer, RowBlock, ModelVersion, GradientBlock> twoModels()
+            throws Exception {
+        return ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
+                new ComputeGradients(List.of(SEED_MODEL, WIDE_MODEL), false, BATCH, 1, 1, ComputeBackend.Choice.AUTO),
+                new StreamtrainJob.ShardKey(),
+                Types.INT, ComputeGradients.PARAMETERS);
+    }
+
+    @Test
+    void everyModelLearnsFromTheSameBlock() throws Exception {
+        try (var two = twoModels()) {
+            RowBlock b = block(3, 0);
+            two.processElement(b, 0);
+            List<GradientBlock> out = two.extractOutputValues();
+            assertThat(out).extracting(GradientBlock::model).containsExactly("seed", "wide");
+            BatchStats[] stats = new BatchStats[1];
+            assertThat(out.get(0).gradient()).containsExactly(expectedGradient(SEED, INITIAL, b, stats));
+            assertThat(out.get(0).lossSum()).isEqualTo(stats[0].lossSum());
+            assertThat(out.get(1).gradient()).containsExactly(expectedGradient(WIDE, WIDE_INITIAL, b, stats));
+            assertThat(out.get(1).lossSum()).isEqualTo(stats[0].lossSum());
+            assertThat(out.get(1).correct()).isEqualTo(stats[0].correct());
+            // the block's bookkeeping goes to every model's updater
+            assertThat(out).allSatisfy(g -> {
+                assertThat(g.rows()).isEqualTo(BATCH);
+                assertThat(g.rejected()).isEqualTo(1);
+                assertThat(g.shardKey()).isEqualTo(3);
+                assertThat(g.nextOffsets()).containsExactly(BATCH);
+            });
+        }
+    }
+
+    @Test
+    void eachModelComputesOnItsOwnNewestVersion() throws Exception {
+        try (var two = twoModels()) {
+            double[] wide7 = Arrays.stream(WIDE_INITIAL).map(p -> p * 0.5).toArray();
+            two.processBroadcastElement(version("wide", 0, 7, wide7), 0);
+            two.processBroadcastElement(version("elsewhere", 0, 9, new double[1]), 0); // not ours: ignored
+            RowBlock b = block(1, 40);
+            two.processElement(b, 0);
+            List<GradientBlock> out = two.extractOutputValues();
+            assertThat(out).extracting(GradientBlock::model, GradientBlock::baseVersion)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("seed", 0L),
+                            org.assertj.core.groups.Tuple.tuple("wide", 7L));
+            assertThat(out.get(1).gradient()).containsExactly(expectedGradient(WIDE, wide7, b, new BatchStats[1]));
+            assertThat(two.getBroadcastState(ComputeGradients.PARAMETERS).contains("elsewhere")).isFalse();
+        }
+    }
+
+    @Test
+    void aShardWaitsForTheSlowestModel() throws Exception {
+        try (var two = twoModels()) {
+            two.processElement(block(1, 0), 0);
+            two.processElement(block(1, 8), 0);
+            assertThat(two.extractOutputValues()).hasSize(2); // block 1, both models; block 2 waits
+            two.processBroadcastElement(version("seed", 0, 1, INITIAL, 1, 1), 0);
+            assertThat(two.extractOutputValues()).hasSize(2); // "wide" has not consumed block 1 yet
+            two.processBroadcastElement(version("wide", 0, 1, WIDE_INITIAL, 1, 1), 0);
+            List<GradientBlock> out = two.extractOutputValues();
+            assertThat(out.subList(2, 4)).extracting(GradientBlock::model, GradientBlock::baseVersion)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("seed", 1L),
+                            org.assertj.core.groups.Tuple.tuple("wide", 1L));
+        }
+    }
+
+    @Test
+    void endMarkersGoToEveryModel() throws Exception {
+        try (var two = twoModels()) {
+            two.processElement(end(5), 0);
+            assertThat(two.extractOutputValues()).extracting(GradientBlock::model, GradientBlock::endOfInput)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("seed", true),
+                            org.assertj.core.groups.Tuple.tuple("wide", true));
+        }
     }
 }

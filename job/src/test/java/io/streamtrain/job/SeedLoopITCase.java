@@ -110,15 +110,18 @@ class SeedLoopITCase {
     @Test
     void firstUpdateEqualsTheReferenceTrainersStep() throws Exception {
         // one partition, one worker, one block per window: the first block is computed on
-        // version 0, so version 1 is exactly one reference step on rows 0..63
+        // version 0, so version 1 is exactly one reference step on rows 0..63 (and no held-out
+        // topic: the snapshots go straight to the sink)
         StreamtrainConfig config = config(Map.of("kafka.partitions", "1", "job.parallelism", "1",
-                "training.window-blocks", "1", "data.rows", "640", "data.holdout-rows", "0"));
-        kafka.createTopics(Map.of("rows", 1, "rows.dlq", 1, "params", 1, "rows.holdout", 1));
+                "training.window-blocks", "1", "data.rows", "640", "kafka.holdout-topic", ""));
+        kafka.createTopics(Map.of("rows", 1, "rows.dlq", 1, "params", 1));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(1);
 
         LocalRun.Result result = new LocalRun(config, dir, List.of()).run(env, Duration.ofMinutes(3));
         assertThat(result.model("seed").rowsTrained()).isEqualTo(640);
+        assertThat(result.holdoutRows()).isZero();
+        assertThat(result.model("seed").holdoutAccuracy()).isNaN();
 
         List<ModelVersion> versions = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> r : readAll("params", 2)) {

@@ -33,8 +33,18 @@ class DenseNetworkGradientTest {
                 cases.add(Arguments.of(new Architecture(new int[] {4, 5, 3, outputs}, hidden, (Activation) head[0], (Loss) head[1])));
             }
         }
-        // no hidden layer: softmax regression, the weights-as-tables reference
-        cases.add(Arguments.of(new Architecture(new int[] {4, 3}, Activation.RELU, Activation.SOFTMAX, Loss.CROSS_ENTROPY)));
+        // no hidden layer (softmax regression, the weights-as-tables reference; logistic and
+        // linear regression): every head straight on the inputs
+        for (Object[] head : heads) {
+            cases.add(Arguments.of(new Architecture(new int[] {4, (Integer) head[2]}, Activation.RELU,
+                    (Activation) head[0], (Loss) head[1])));
+        }
+        // one hidden layer of each activation under the PySpark reference's sigmoid + mse head
+        for (Activation hidden : Activation.values()) {
+            if (hidden != Activation.SOFTMAX) {
+                cases.add(Arguments.of(new Architecture(new int[] {3, 4, 2}, hidden, Activation.SIGMOID, Loss.MSE)));
+            }
+        }
         cases.add(Arguments.of(Architecture.seed()));
         return cases.stream();
     }
