@@ -18,8 +18,8 @@ public final class ModelOptions {
 
     public static final ConfigOption<List<String>> MODELS = key("models").stringType().asList().defaultValues()
             .withDescription("Model selection: ids of several models trained at once on the same rows (the entries of "
-                    + "the YAML models list, each with an id). Each model takes the model.* and optimizer.* keys and "
-                    + "overrides any of them as models.<id>.model.* or models.<id>.optimizer.*. "
+                    + "the YAML `models:` list, each with an id). Each model takes the model.* and optimizer.* keys and "
+                    + "overrides any of them as `models.<id>.model.*` or `models.<id>.optimizer.*`. "
                     + "Unset: one model, from the model and optimizer sections.");
 
     public static final ConfigOption<List<Integer>> LAYERS = key("model.layers").intType().asList()
