@@ -6,7 +6,6 @@ import io.streamtrain.cli.LocalRun;
 import io.streamtrain.config.ModelSpec;
 import io.streamtrain.config.StreamtrainConfig;
 import io.streamtrain.connectors.jdbc.SnapshotReader;
-import io.streamtrain.connectors.kafka.EmbeddedKafka;
 import io.streamtrain.connectors.record.ModelSnapshot;
 import io.streamtrain.data.SeedData;
 import io.streamtrain.nn.ForwardPass;
@@ -18,59 +17,27 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Model selection on a Flink MiniCluster with a real embedded Kafka broker and a SQLite file:
  * the shipped model-selection configuration's models train on one stream of rows, every snapshot
  * is scored on the held-out topic in the job, and the leaderboard view ranks every model.
  */
-class ModelSelectionITCase {
+class ModelSelectionITCase extends LocalLoopTestBase {
     private static final Path MODEL_SELECTION_YAML = Path.of("..", "config", "model-selection.yaml");
     private static final int ROWS = 4_000;
     private static final int HOLDOUT_ROWS = 1_000;
     private static final List<String> BAD_ROWS = List.of("", "1.0,2.0", "x,1,0", "1,Infinity,1", "0.5,0.5,2");
 
-    @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
-
-    @TempDir
-    Path dir;
-
-    private EmbeddedKafka kafka;
-
-    @BeforeEach
-    void startKafka() throws Exception {
-        kafka = EmbeddedKafka.start(dir);
-    }
-
-    @AfterEach
-    void stopKafka() {
-        kafka.close();
-    }
-
     @Test
     void everyModelTrainsOnTheSameRowsAndIsScoredOnTheHeldOutRows() throws Exception {
-        String url = "jdbc:sqlite:" + dir.resolve("snapshots.db");
-        Map<String, String> overrides = new HashMap<>();
-        overrides.put("kafka.bootstrap-servers", kafka.bootstrapServers());
-        overrides.put("sink.url", url);
-        overrides.put("sink.every-versions", "10");
-        overrides.put("job.web-ui", "false");
-        overrides.put("data.rows", Integer.toString(ROWS));
-        overrides.put("data.holdout-rows", Integer.toString(HOLDOUT_ROWS));
-        StreamtrainConfig config = StreamtrainConfig.load(MODEL_SELECTION_YAML, overrides);
+        String url = snapshotUrl();
+        StreamtrainConfig config = config(MODEL_SELECTION_YAML, Map.of("sink.every-versions", "10",
+                "data.rows", Integer.toString(ROWS), "data.holdout-rows", Integer.toString(HOLDOUT_ROWS)));
         List<String> ids = ModelSpec.ids(config.models());
         assertThat(ids).hasSizeGreaterThanOrEqualTo(4);
         kafka.createTopics(Map.of("rows", 2, "rows.dlq", 2, "params", 1, "rows.holdout", 1));

@@ -7,7 +7,6 @@ import io.streamtrain.config.StreamtrainConfig;
 import io.streamtrain.connectors.format.ModelVersionFormat;
 import io.streamtrain.connectors.jdbc.SnapshotReader;
 import io.streamtrain.connectors.kafka.DeadLetterSerializer;
-import io.streamtrain.connectors.kafka.EmbeddedKafka;
 import io.streamtrain.connectors.record.ModelSnapshot;
 import io.streamtrain.connectors.record.ModelVersion;
 import io.streamtrain.data.SeedData;
@@ -17,57 +16,27 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * The whole loop on a Flink MiniCluster with a real embedded Kafka broker and a SQLite file:
  * rows in, dead letters out, versions fed back through the parameters topic, snapshots in SQL.
  */
-class SeedLoopITCase {
+class SeedLoopITCase extends LocalLoopTestBase {
     private static final Path SEED_YAML = Path.of("..", "config", "seed.yaml");
     private static final List<String> BAD_ROWS = List.of("", "1.0,2.0", "x,1,0", "1,NaN,1", "0.5,0.5,7", "1,2,1,3");
 
-    @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
-
-    @TempDir
-    Path dir;
-
-    private EmbeddedKafka kafka;
-
-    @BeforeEach
-    void startKafka() throws Exception {
-        kafka = EmbeddedKafka.start(dir);
-    }
-
-    @AfterEach
-    void stopKafka() {
-        kafka.close();
-    }
-
     private StreamtrainConfig config(Map<String, String> overrides) throws Exception {
-        Map<String, String> all = new HashMap<>(overrides);
-        all.put("kafka.bootstrap-servers", kafka.bootstrapServers());
-        all.put("sink.url", "jdbc:sqlite:" + dir.resolve("snapshots.db"));
-        all.put("job.web-ui", "false");
-        return StreamtrainConfig.load(SEED_YAML, all);
+        return config(SEED_YAML, overrides);
     }
 
     @Test
@@ -85,7 +54,7 @@ class SeedLoopITCase {
         assertThat(result.holdoutAccuracy()).isGreaterThanOrEqualTo(0.99);
         assertThat(result.prequentialAccuracy()).isGreaterThan(0.9);
 
-        List<ModelSnapshot> snapshots = SnapshotReader.all("jdbc:sqlite:" + dir.resolve("snapshots.db"), "", "seed");
+        List<ModelSnapshot> snapshots = SnapshotReader.all(snapshotUrl(), "", "seed");
         ModelSnapshot last = snapshots.get(snapshots.size() - 1);
         assertThat(last.last()).isTrue();
         assertThat(last.rowsTrained()).isEqualTo(100_000);
