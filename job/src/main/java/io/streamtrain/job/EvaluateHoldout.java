@@ -55,6 +55,7 @@ public final class EvaluateHoldout extends KeyedBroadcastProcessFunction<String,
 
     private transient Map<String, ModelSpec> specs;
     private transient Map<String, DenseNetwork> networks;
+    private transient HoldoutMetrics metrics;
 
     /**
      * @param batchSize rows per held-out block at most
@@ -74,6 +75,7 @@ public final class EvaluateHoldout extends KeyedBroadcastProcessFunction<String,
         for (ModelSpec spec : models) {
             specs.put(spec.id(), spec);
         }
+        metrics = new HoldoutMetrics(getRuntimeContext().getMetricGroup());
     }
 
     @Override
@@ -92,6 +94,7 @@ public final class EvaluateHoldout extends KeyedBroadcastProcessFunction<String,
         BroadcastState<String, RowBlock> rows = ctx.getBroadcastState(HOLDOUT_ROWS);
         if (block.rows() > 0) {
             rows.put(block.partitions()[0] + ":" + block.nextOffsets()[0], block);
+            metrics.rowsReceived(count(rows));
         }
         if (!block.endOfInput()) {
             return;
@@ -100,11 +103,7 @@ public final class EvaluateHoldout extends KeyedBroadcastProcessFunction<String,
         Integer seen = ends.get(ENDS);
         ends.put(ENDS, (seen == null ? 0 : seen) + 1);
         if (complete(ends)) {
-            long count = 0;
-            for (Map.Entry<String, RowBlock> e : rows.immutableEntries()) {
-                count += e.getValue().rows();
-            }
-            LOG.info("held-out rows complete: {} rows", count);
+            LOG.info("held-out rows complete: {} rows", count(rows));
             ctx.applyToKeyedState(WAITING, (model, waiting) -> {
                 for (ModelSnapshot s : waiting.get()) {
                     out.collect(evaluate(s, rows));
@@ -112,6 +111,14 @@ public final class EvaluateHoldout extends KeyedBroadcastProcessFunction<String,
                 waiting.clear();
             });
         }
+    }
+
+    private static long count(ReadOnlyBroadcastState<String, RowBlock> rows) throws Exception {
+        long count = 0;
+        for (Map.Entry<String, RowBlock> e : rows.immutableEntries()) {
+            count += e.getValue().rows();
+        }
+        return count;
     }
 
     private boolean complete(ReadOnlyBroadcastState<String, Integer> ends) throws Exception {
@@ -135,7 +142,9 @@ public final class EvaluateHoldout extends KeyedBroadcastProcessFunction<String,
             RowBlock b = e.getValue();
             network.evaluate(b.features(), b.labels(), b.rows(), evaluation);
         }
-        return snapshot.withHoldout(evaluation.loss(), evaluation.accuracy(), evaluation.precision(),
+        ModelSnapshot scored = snapshot.withHoldout(evaluation.loss(), evaluation.accuracy(), evaluation.precision(),
                 evaluation.recall(), evaluation.f1());
+        metrics.scored(scored);
+        return scored;
     }
 }

@@ -5,6 +5,10 @@ import io.streamtrain.connectors.kafka.EmbeddedKafka;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.runtime.metrics.scope.ScopeFormat;
+import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterEach;
@@ -13,12 +17,15 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The whole loop's fixture: a Flink MiniCluster with two slots, a real embedded Kafka broker per
- * test and a SQLite file, all in a temporary folder.
+ * The whole loop's fixture: a Flink MiniCluster with two slots and an in-memory metric reporter,
+ * a real embedded Kafka broker per test and a SQLite file, all in a temporary folder.
  */
 abstract class LocalLoopTestBase {
+    static final InMemoryReporter REPORTER = InMemoryReporter.createWithRetainedMetrics();
+
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setConfiguration(REPORTER.addToConfiguration(new Configuration()))
             .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
 
     @TempDir
@@ -48,5 +55,20 @@ abstract class LocalLoopTestBase {
         all.put("sink.url", snapshotUrl());
         all.put("job.web-ui", "false");
         return StreamtrainConfig.load(yaml, all);
+    }
+
+    /** The value of gauge {@code name} of every model of the operators named {@code operator...} of job {@code job}. */
+    static Map<String, Object> gaugeByModel(String job, String operator, String name) {
+        Map<String, Object> out = new HashMap<>();
+        REPORTER.getMetricsByGroup().forEach((group, metrics) -> {
+            Map<String, String> vars = group.getAllVariables();
+            String op = vars.get(ScopeFormat.SCOPE_OPERATOR_NAME);
+            String model = vars.get("<model>");
+            if (job.equals(vars.get(ScopeFormat.SCOPE_JOB_NAME)) && op != null && op.startsWith(operator)
+                    && model != null && metrics.get(name) instanceof Gauge<?> gauge) {
+                out.put(model, gauge.getValue());
+            }
+        });
+        return out;
     }
 }

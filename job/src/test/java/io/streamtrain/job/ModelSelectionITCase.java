@@ -1,8 +1,10 @@
 package io.streamtrain.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamtrain.cli.LocalRun;
+import io.streamtrain.config.JobOptions;
 import io.streamtrain.config.ModelSpec;
 import io.streamtrain.config.StreamtrainConfig;
 import io.streamtrain.connectors.jdbc.SnapshotReader;
@@ -78,6 +80,16 @@ class ModelSelectionITCase extends LocalLoopTestBase {
                             HOLDOUT_ROWS));
         }
 
+        // the evaluator's gauges show each model's final held-out scores
+        String job = config.get(JobOptions.NAME);
+        Map<String, Object> accuracy = gaugeByModel(job, "holdout-evaluator", HoldoutMetrics.ACCURACY);
+        Map<String, Object> version = gaugeByModel(job, "holdout-evaluator", HoldoutMetrics.VERSION);
+        assertThat(accuracy.keySet()).containsExactlyInAnyOrderElementsOf(ids);
+        for (String id : ids) {
+            assertThat(accuracy.get(id)).isEqualTo(result.model(id).holdoutAccuracy());
+            assertThat(version.get(id)).isEqualTo(result.model(id).versions());
+        }
+
         // the leaderboard: every model once, ranked by held-out accuracy
         List<String> ranked = new ArrayList<>();
         List<Double> accuracies = new ArrayList<>();
@@ -95,5 +107,14 @@ class ModelSelectionITCase extends LocalLoopTestBase {
         }
         assertThat(ranked).containsExactlyInAnyOrderElementsOf(ids);
         assertThat(accuracies).isSortedAccordingTo((a, b) -> Double.compare(b, a));
+    }
+
+    @Test
+    void aMissingHeldOutTopicFailsBeforeTheJobStartsAndNamesTheKey() throws Exception {
+        StreamtrainConfig config = config(MODEL_SELECTION_YAML, Map.of("kafka.holdout-topic", "no.such.topic"));
+        assertThatThrownBy(() -> StreamtrainJob.fromConfig(config, kafka.bootstrapServers(), Map.of(), 0))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("kafka.holdout-topic=no.such.topic: there is no such topic")
+                .hasMessageContaining("set kafka.holdout-topic to empty");
     }
 }
