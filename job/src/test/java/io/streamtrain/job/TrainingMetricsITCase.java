@@ -7,7 +7,6 @@ import io.streamtrain.cli.LocalRun;
 import io.streamtrain.config.StreamtrainConfig;
 import io.streamtrain.connectors.jdbc.SnapshotReader;
 import io.streamtrain.connectors.jdbc.SnapshotSinkMetrics;
-import io.streamtrain.connectors.kafka.EmbeddedKafka;
 import io.streamtrain.connectors.record.ModelSnapshot;
 import io.streamtrain.connectors.record.ModelVersion;
 import java.nio.charset.StandardCharsets;
@@ -18,57 +17,36 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.runtime.metrics.scope.ScopeFormat;
-import org.apache.flink.runtime.testutils.InMemoryReporter;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The training operators' Flink metrics, read through a metric reporter of a MiniCluster after a
  * bounded asynchronous run on a real embedded Kafka broker and a SQLite file: exact where the
  * values are exact (versions, rows), consistent with the final version and snapshot elsewhere.
  */
-class TrainingMetricsITCase {
+class TrainingMetricsITCase extends LocalLoopTestBase {
     private static final Path SEED_YAML = Path.of("..", "config", "seed.yaml");
     private static final String JOB_NAME = "metrics-test";
     private static final long ROWS = 20_000;
     private static final List<String> BAD_ROWS = List.of("1.0,2.0", "x,1,0", "0.5,0.5,7");
 
-    private static final InMemoryReporter REPORTER = InMemoryReporter.createWithRetainedMetrics();
-
-    @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setConfiguration(REPORTER.addToConfiguration(new Configuration()))
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
-
-    @TempDir
-    Path dir;
-
     @Test
     void operatorsReportProgressStalenessRoundTripAndSnapshotLag() throws Exception {
-        String url = "jdbc:sqlite:" + dir.resolve("snapshots.db");
-        LocalRun.Result result;
+        String url = snapshotUrl();
         AtomicReference<ModelVersion> last = new AtomicReference<>();
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(dir)) {
-            // two blocks in flight per shard: asynchronous, so blocks can be stale
-            StreamtrainConfig config = StreamtrainConfig.load(SEED_YAML, Map.of(
-                    "kafka.bootstrap-servers", kafka.bootstrapServers(), "sink.url", url, "job.web-ui", "false",
-                    "job.name", JOB_NAME, "data.rows", Long.toString(ROWS), "data.holdout-rows", "0",
-                    "training.max-in-flight", "2", "sink.every-versions", "10"));
-            kafka.createTopics(Map.of("rows", 2, "rows.dlq", 2, "params", 1, "rows.holdout", 1));
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            env.setParallelism(2);
-            List<byte[]> bad = BAD_ROWS.stream().map(s -> s.getBytes(StandardCharsets.UTF_8)).toList();
-            result = new LocalRun(config, dir, bad).onVersion(last::set).run(env, Duration.ofMinutes(5));
-        }
+        // two blocks in flight per shard: asynchronous, so blocks can be stale
+        StreamtrainConfig config = config(SEED_YAML, Map.of("job.name", JOB_NAME, "data.rows", Long.toString(ROWS),
+                "data.holdout-rows", "0", "training.max-in-flight", "2", "sink.every-versions", "10"));
+        kafka.createTopics(Map.of("rows", 2, "rows.dlq", 2, "params", 1, "rows.holdout", 1));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        List<byte[]> bad = BAD_ROWS.stream().map(s -> s.getBytes(StandardCharsets.UTF_8)).toList();
+        LocalRun.Result result = new LocalRun(config, dir, bad).onVersion(last::set).run(env, Duration.ofMinutes(5));
         ModelVersion finalVersion = last.get();
         assertThat(finalVersion.last()).isTrue();
         List<ModelSnapshot> snapshots = SnapshotReader.all(url, "", "seed");
