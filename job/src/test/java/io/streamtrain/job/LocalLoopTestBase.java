@@ -13,23 +13,26 @@ import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The whole loop's fixture: a Flink MiniCluster with two slots and an in-memory metric reporter,
- * a real embedded Kafka broker per test and a SQLite file, all in a temporary folder.
+ * The whole loop's fixture: a real embedded Kafka broker per test and a SQLite file in a temporary
+ * folder, next to the Flink MiniCluster each test class registers with {@link #miniCluster}.
  */
 abstract class LocalLoopTestBase {
-    static final InMemoryReporter REPORTER = InMemoryReporter.createWithRetainedMetrics();
-
-    @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setConfiguration(REPORTER.addToConfiguration(new Configuration()))
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
 
     @TempDir
     Path dir;
+
+    /**
+     * A MiniCluster with two slots reporting its metrics to {@code reporter}, for a test class's
+     * {@code @RegisterExtension static} field (a reporter serves one cluster only).
+     */
+    static MiniClusterExtension miniCluster(InMemoryReporter reporter) {
+        return new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+                .setConfiguration(reporter.addToConfiguration(new Configuration()))
+                .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    }
 
     EmbeddedKafka kafka;
 
@@ -58,9 +61,9 @@ abstract class LocalLoopTestBase {
     }
 
     /** The value of gauge {@code name} of every model of the operators named {@code operator...} of job {@code job}. */
-    static Map<String, Object> gaugeByModel(String job, String operator, String name) {
+    static Map<String, Object> gaugeByModel(InMemoryReporter reporter, String job, String operator, String name) {
         Map<String, Object> out = new HashMap<>();
-        REPORTER.getMetricsByGroup().forEach((group, metrics) -> {
+        reporter.getMetricsByGroup().forEach((group, metrics) -> {
             Map<String, String> vars = group.getAllVariables();
             String op = vars.get(ScopeFormat.SCOPE_OPERATOR_NAME);
             String model = vars.get("<model>");

@@ -21,8 +21,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Model selection on a Flink MiniCluster with a real embedded Kafka broker and a SQLite file:
@@ -34,6 +37,11 @@ class ModelSelectionITCase extends LocalLoopTestBase {
     private static final int ROWS = 4_000;
     private static final int HOLDOUT_ROWS = 1_000;
     private static final List<String> BAD_ROWS = List.of("", "1.0,2.0", "x,1,0", "1,Infinity,1", "0.5,0.5,2");
+
+    private static final InMemoryReporter REPORTER = InMemoryReporter.createWithRetainedMetrics();
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = miniCluster(REPORTER);
 
     @Test
     void everyModelTrainsOnTheSameRowsAndIsScoredOnTheHeldOutRows() throws Exception {
@@ -82,8 +90,8 @@ class ModelSelectionITCase extends LocalLoopTestBase {
 
         // the evaluator's gauges show each model's final held-out scores
         String job = config.get(JobOptions.NAME);
-        Map<String, Object> accuracy = gaugeByModel(job, "holdout-evaluator", HoldoutMetrics.ACCURACY);
-        Map<String, Object> version = gaugeByModel(job, "holdout-evaluator", HoldoutMetrics.VERSION);
+        Map<String, Object> accuracy = gaugeByModel(REPORTER, job, "holdout-evaluator", HoldoutMetrics.ACCURACY);
+        Map<String, Object> version = gaugeByModel(REPORTER, job, "holdout-evaluator", HoldoutMetrics.VERSION);
         assertThat(accuracy.keySet()).containsExactlyInAnyOrderElementsOf(ids);
         for (String id : ids) {
             assertThat(accuracy.get(id)).isEqualTo(result.model(id).holdoutAccuracy());

@@ -19,12 +19,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
@@ -34,6 +37,11 @@ import org.nd4j.linalg.api.buffer.DataType;
 class SeedLoopITCase extends LocalLoopTestBase {
     private static final Path SEED_YAML = Path.of("..", "config", "seed.yaml");
     private static final List<String> BAD_ROWS = List.of("", "1.0,2.0", "x,1,0", "1,NaN,1", "0.5,0.5,7", "1,2,1,3");
+
+    private static final InMemoryReporter REPORTER = InMemoryReporter.createWithRetainedMetrics();
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = miniCluster(REPORTER);
 
     private StreamtrainConfig config(Map<String, String> overrides) throws Exception {
         return config(SEED_YAML, overrides);

@@ -21,8 +21,11 @@ import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.runtime.metrics.scope.ScopeFormat;
+import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The training operators' Flink metrics, read through a metric reporter of a MiniCluster after a
@@ -34,6 +37,11 @@ class TrainingMetricsITCase extends LocalLoopTestBase {
     private static final String JOB_NAME = "metrics-test";
     private static final long ROWS = 20_000;
     private static final List<String> BAD_ROWS = List.of("1.0,2.0", "x,1,0", "0.5,0.5,7");
+
+    private static final InMemoryReporter REPORTER = InMemoryReporter.createWithRetainedMetrics();
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = miniCluster(REPORTER);
 
     @Test
     void operatorsReportProgressStalenessRoundTripAndSnapshotLag() throws Exception {
