@@ -9,6 +9,9 @@ import io.streamtrain.config.ModelSpec;
 import io.streamtrain.config.SinkOptions;
 import io.streamtrain.config.StreamtrainConfig;
 import io.streamtrain.connectors.record.ModelSnapshot;
+import io.streamtrain.data.DataSet;
+import io.streamtrain.data.DataSets;
+import io.streamtrain.nn.Evaluation;
 import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -34,8 +37,21 @@ public final class LocalCommand implements Callable<Integer> {
     @Option(names = "--config", defaultValue = "config/seed.yaml", description = "Job configuration (YAML). Default: ${DEFAULT-VALUE}")
     Path configFile;
 
-    @Option(names = "--rows", description = "Training rows to stream (data.rows).")
+    @Option(names = "--rows", description = "Training rows per pass (data.rows).")
     Long rows;
+
+    @Option(names = "--data", paramLabel = "FILE",
+            description = "Train on this CSV or JSON file instead of the configured data set (data.generator=file, "
+                    + "data.file); .json/.jsonl/.ndjson files are JSON unless data.format is set.")
+    Path dataFile;
+
+    @Option(names = "--holdout", paramLabel = "FILE",
+            description = "Score the models on this file (data.holdout-file); without it a seeded "
+                    + "data.holdout-fraction of --data is held out.")
+    Path holdoutFile;
+
+    @Option(names = "--epochs", description = "Passes over the training rows (data.epochs).")
+    Integer epochs;
 
     @Option(names = "--parallelism", description = "Parallelism of the job (job.parallelism).")
     Integer parallelism;
@@ -59,7 +75,26 @@ public final class LocalCommand implements Callable<Integer> {
         if (parallelism != null) {
             overrides.put(JobOptions.PARALLELISM.key(), Integer.toString(parallelism));
         }
+        if (epochs != null) {
+            overrides.put(DataOptions.EPOCHS.key(), Integer.toString(epochs));
+        }
+        if (holdoutFile != null) {
+            if (dataFile == null) {
+                throw new IllegalArgumentException("--holdout goes with --data");
+            }
+            overrides.put(DataOptions.HOLDOUT_FILE.key(), holdoutFile.toString());
+        }
+        if (dataFile != null) {
+            overrides.put(DataOptions.GENERATOR.key(), "file");
+            overrides.put(DataOptions.FILE.key(), dataFile.toString());
+        }
         StreamtrainConfig config = StreamtrainConfig.load(configFile, overrides);
+        if (dataFile != null) {
+            // the file's name may give its format, its header the column names
+            config = DataSets.forFile(config, dataFile);
+        }
+        DataSet data = DataSets.open(config);
+        config = DataSets.withHeader(config, data);
         String url = config.get(SinkOptions.URL);
         Path sqliteFile = sqliteFile(url);
         if (sqliteFile != null) {
@@ -69,7 +104,9 @@ public final class LocalCommand implements Callable<Integer> {
                 Files.deleteIfExists(Path.of(sqliteFile + suffix));
             }
         }
-        long totalRows = config.get(DataOptions.ROWS);
+        long perPass = config.get(DataOptions.ROWS) == 0 ? data.train().size()
+                : Math.min(config.get(DataOptions.ROWS), data.train().size());
+        long totalRows = perPass * config.get(DataOptions.EPOCHS);
         List<ModelSpec> models = config.models();
         if (models.size() == 1) {
             out.printf("streamtrain local: model '%s' %s, %s, %,d rows, parallelism %d, config %s (hash %s)%n",
@@ -98,7 +135,7 @@ public final class LocalCommand implements Callable<Integer> {
         LocalRun.Result result;
         try (TrainingProgress progress = new TrainingProgress(totalRows, models.size(), out,
                 TrainingProgress.stdoutIsTerminal())) {
-            result = new LocalRun(config, work, List.of())
+            result = new LocalRun(config, data, work, List.of())
                     .onEvent(progress::event)
                     .onVersion(progress)
                     .run(env, timeout);
@@ -128,16 +165,30 @@ public final class LocalCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "versions              %,d%n", first.versions());
             out.printf(Locale.ROOT, "prequential accuracy  %.4f (loss %.4f)%n", first.prequentialAccuracy(),
                     first.prequentialLoss());
-            if (result.holdoutRows() == 0) {
-                out.printf("held-out accuracy     none (no held-out rows: %s, %s)%n",
-                        KafkaOptions.HOLDOUT_TOPIC.key(), DataOptions.HOLDOUT_ROWS.key());
+            Evaluation h = first.holdout();
+            String rejected = result.holdoutRejected() == 0 ? ""
+                    : String.format(Locale.ROOT, "; %,d more did not parse", result.holdoutRejected());
+            if (result.holdoutRows() > 0) {
+                out.printf(Locale.ROOT, "held-out accuracy     %.4f (loss %.4f, %,d rows%s)%n", s.holdoutAccuracy(),
+                        s.holdoutLoss(), h != null ? h.rows() : result.holdoutRows(), rejected);
+                if (Double.isFinite(s.holdoutPrecision()) || Double.isFinite(s.holdoutRecall())) {
+                    out.printf(Locale.ROOT, "held-out class 1      precision %.4f, recall %.4f, F1 %.4f%n",
+                            s.holdoutPrecision(), s.holdoutRecall(), s.holdoutF1());
+                }
+            } else if (h != null) {
+                // no held-out topic: the job did not score, the final parameters were scored here
+                out.printf(Locale.ROOT, "held-out accuracy     %.4f (loss %.4f, %,d rows%s)%n", h.accuracy(), h.loss(),
+                        h.rows(), rejected);
+                if (Double.isFinite(h.precision()) || Double.isFinite(h.recall())) {
+                    out.printf(Locale.ROOT, "held-out class 1      precision %.4f, recall %.4f, F1 %.4f%n",
+                            h.precision(), h.recall(), h.f1());
+                }
             } else {
-                out.printf(Locale.ROOT, "held-out accuracy     %.4f (loss %.4f, %,d rows)%n", s.holdoutAccuracy(),
-                        s.holdoutLoss(), result.holdoutRows());
+                out.printf("held-out accuracy     none (no held-out rows: %s%s)%n", DataOptions.HOLDOUT_ROWS.key(),
+                        rejected);
             }
-            if (Double.isFinite(s.holdoutPrecision()) || Double.isFinite(s.holdoutRecall())) {
-                out.printf(Locale.ROOT, "held-out class 1      precision %.4f, recall %.4f, F1 %.4f%n",
-                        s.holdoutPrecision(), s.holdoutRecall(), s.holdoutF1());
+            if (h != null && h.classes() > 0) {
+                out.print(confusionTable(h, DataSets.classNames(config, h.classes())));
             }
         } else {
             out.printf(Locale.ROOT, "held-out rows         %,d%n", result.holdoutRows());
@@ -173,6 +224,8 @@ public final class LocalCommand implements Callable<Integer> {
         Map<String, Object> json = new LinkedHashMap<>(modelJson(first));
         json.remove("model");
         json.put("holdout_rows", result.holdoutRows());
+        json.put("holdout_rejected", result.holdoutRejected());
+        json.put("rows_sent", result.rowsSent());
         json.put("seconds", result.seconds());
         json.put("rows_per_second", result.rowsPerSecond());
         json.put("snapshot_db", sqliteFile != null ? sqliteFile.toString() : config.get(SinkOptions.URL));
@@ -197,7 +250,48 @@ public final class LocalCommand implements Callable<Integer> {
         json.put("holdout_precision", s.holdoutPrecision());
         json.put("holdout_recall", s.holdoutRecall());
         json.put("holdout_f1", s.holdoutF1());
+        Evaluation h = m.holdout();
+        if (h != null && h.classes() > 0) {
+            // the final parameters scored after the run, [actual][predicted]
+            int k = h.classes();
+            long[][] counts = new long[k][k];
+            for (int a = 0; a < k; a++) {
+                for (int p = 0; p < k; p++) {
+                    counts[a][p] = h.confusion(a, p);
+                }
+            }
+            json.put("confusion_matrix", counts);
+        }
         return json;
+    }
+
+    /** The confusion matrix as a table: a row per actual class, a column per predicted class. */
+    static String confusionTable(Evaluation m, List<String> names) {
+        int k = m.classes();
+        String[] labels = new String[k];
+        int width = 7;
+        for (int c = 0; c < k; c++) {
+            String name = names.get(c);
+            labels[c] = name.length() > 12 ? name.substring(0, 12) : name;
+            width = Math.max(width, labels[c].length() + 1);
+            for (int p = 0; p < k; p++) {
+                width = Math.max(width, Long.toString(m.confusion(c, p)).length() + 1);
+            }
+        }
+        StringBuilder sb = new StringBuilder("confusion matrix      (rows: actual class, columns: predicted class)\n");
+        sb.append(String.format(Locale.ROOT, "  %-12s", ""));
+        for (int c = 0; c < k; c++) {
+            sb.append(String.format(Locale.ROOT, "%" + width + "s", labels[c]));
+        }
+        sb.append('\n');
+        for (int a = 0; a < k; a++) {
+            sb.append(String.format(Locale.ROOT, "  %-12s", labels[a]));
+            for (int p = 0; p < k; p++) {
+                sb.append(String.format(Locale.ROOT, "%" + width + "d", m.confusion(a, p)));
+            }
+            sb.append('\n');
+        }
+        return sb.toString();
     }
 
     static Path sqliteFile(String url) {

@@ -10,50 +10,64 @@ import io.streamtrain.config.StreamtrainConfig;
 import io.streamtrain.connectors.format.ModelVersionFormat;
 import io.streamtrain.connectors.jdbc.SnapshotReader;
 import io.streamtrain.connectors.kafka.EmbeddedKafka;
+import io.streamtrain.connectors.kafka.SendRows;
 import io.streamtrain.connectors.record.ModelSnapshot;
 import io.streamtrain.connectors.record.ModelVersion;
-import io.streamtrain.data.SeedData;
+import io.streamtrain.data.DataSet;
+import io.streamtrain.data.DataSets;
+import io.streamtrain.data.RowFormat;
+import io.streamtrain.data.RowFormats;
+import io.streamtrain.data.RowOrder;
+import io.streamtrain.data.Rows;
 import io.streamtrain.job.StreamtrainJob;
+import io.streamtrain.nn.Architecture;
+import io.streamtrain.nn.DenseNetwork;
+import io.streamtrain.nn.Evaluation;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import java.util.function.LongFunction;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.slf4j.LoggerFactory;
 
 /**
  * One bounded local training run: an embedded Kafka broker (unless one is configured), the
- * topics, the held-out rows written to their topic, the job on the given environment, a generator
- * streaming the seed rows while the job trains, and, at the end, every model's final snapshot
- * (with the job's own held-out scores) read back from the database.
+ * topics, the data set's held-out rows written to their topic, the job on the given environment,
+ * the data set's training rows streamed while the job trains, and, at the end, every model's final
+ * snapshot (with the job's own held-out scores) read back from the database and scored again in
+ * Java on the held-out rows, parsed by the job's own row format, for the confusion matrix.
  */
 public final class LocalRun {
     private static final Logger LOG = LoggerFactory.getLogger(LocalRun.class);
 
-    /** The final numbers of a run, one entry per model in the order of the configuration. */
-    public record Result(List<ModelResult> models, long holdoutRows, double seconds, double rowsPerSecond,
-            String snapshotDb) {
+    /**
+     * The final numbers of a run, one entry per model in the order of the configuration.
+     *
+     * @param rowsSent rows streamed into the rows topic (every pass, and the extra rows)
+     * @param holdoutRows held-out rows written to the held-out topic
+     * @param holdoutRejected held-out rows that do not parse, so were scored by neither the job nor here
+     */
+    public record Result(List<ModelResult> models, long rowsSent, long holdoutRows, long holdoutRejected,
+            double seconds, double rowsPerSecond, String snapshotDb) {
 
         /** The result of model {@code id}. */
         public ModelResult model(String id) {
@@ -69,10 +83,12 @@ public final class LocalRun {
      * @param optimizer e.g. {@code sgd lr 0.1 l2 0.001}
      * @param prequentialAccuracy over every row trained (scored before training on it)
      * @param finalSnapshot the final snapshot, with the held-out scores the job computed
+     * @param holdout the final snapshot's parameters scored here on the held-out rows (accuracy,
+     *     confusion matrix; null without held-out rows)
      */
     public record ModelResult(String model, String architecture, String optimizer, long rowsTrained,
             long rowsRejected, long versions, double prequentialAccuracy, double prequentialLoss,
-            ModelSnapshot finalSnapshot) {
+            ModelSnapshot finalSnapshot, Evaluation holdout) {
 
         public double holdoutAccuracy() {
             return finalSnapshot.holdoutAccuracy();
@@ -80,6 +96,7 @@ public final class LocalRun {
     }
 
     private final StreamtrainConfig config;
+    private final DataSet data;
     private final Path workDir;
     private final List<byte[]> extraRows;
     private Consumer<ModelVersion> progress = v -> {};
@@ -87,11 +104,20 @@ public final class LocalRun {
     private volatile boolean stopWatching;
 
     /**
+     * A run on the data set the configuration names.
+     *
      * @param workDir where an embedded broker keeps its logs (deleted afterwards)
-     * @param extraRows raw rows streamed after the generated ones (e.g. malformed ones)
+     * @param extraRows raw rows streamed after the data set's (e.g. malformed ones)
      */
-    public LocalRun(StreamtrainConfig config, Path workDir, List<byte[]> extraRows) {
+    public LocalRun(StreamtrainConfig config, Path workDir, List<byte[]> extraRows) throws java.io.IOException {
+        this(config, DataSets.open(config), workDir, extraRows);
+    }
+
+    /** A run on {@code data} (already opened, e.g. to read a file's header into the configuration). */
+    public LocalRun(StreamtrainConfig config, DataSet data, Path workDir, List<byte[]> extraRows) {
+        DataSets.checkFits(config, config.architecture());
         this.config = config;
+        this.data = data;
         this.workDir = workDir;
         this.extraRows = extraRows;
     }
@@ -135,7 +161,6 @@ public final class LocalRun {
         String paramsTopic = config.get(KafkaOptions.PARAMS_TOPIC);
         String holdoutTopic = config.get(KafkaOptions.HOLDOUT_TOPIC);
         int partitions = config.get(KafkaOptions.PARTITIONS);
-        long rows = config.get(DataOptions.ROWS);
         List<ModelSpec> models = config.models();
         if (broker != null) {
             Map<String, Integer> topics = new LinkedHashMap<>();
@@ -152,12 +177,20 @@ public final class LocalRun {
         long holdoutRows = 0;
         if (!holdoutTopic.isEmpty()) {
             // written before the job starts: the job reads the held-out topic up to its end at start
-            SeedData holdout = SeedData.holdout(config.get(DataOptions.SEED));
-            holdoutRows = produce(bootstrap, holdoutTopic, 1, config.get(DataOptions.HOLDOUT_ROWS), holdout::csv);
-            events.accept("held-out set: " + holdoutRows + " rows in " + holdoutTopic);
+            SendRows holdoutSender = new SendRows(bootstrap, holdoutTopic, Map.of());
+            int holdoutPartitions = holdoutSender.prepareTopic(1);
+            holdoutRows = holdoutSender.send(new RowOrder(data.holdout(), 1, 0, false, 0), holdoutPartitions, 0,
+                    n -> {}).rows();
+            events.accept(String.format(Locale.ROOT, "held-out set: %,d rows in %s", holdoutRows, holdoutTopic));
         }
+        SendRows sender = new SendRows(bootstrap, rowsTopic, Map.of());
+        partitions = sender.prepareTopic(partitions);
+        RowOrder order = new RowOrder(data.train(), config.get(DataOptions.EPOCHS), config.get(DataOptions.ROWS),
+                config.get(DataOptions.SHUFFLE), config.get(DataOptions.SEED));
+        events.accept(String.format(Locale.ROOT, "data: %s; %,d training rows (%d x %,d)", data.description(),
+                order.total(), config.get(DataOptions.EPOCHS), order.total() / config.get(DataOptions.EPOCHS)));
         // row i goes to partition i mod partitions, so where the run ends is known up front
-        long total = rows + extraRows.size();
+        long total = order.total() + extraRows.size();
         Map<TopicPartition, Long> stopAt = new HashMap<>();
         for (int p = 0; p < partitions; p++) {
             long count = total / partitions + (p < total % partitions ? 1 : 0);
@@ -177,10 +210,21 @@ public final class LocalRun {
                 "params-watcher");
         watcher.setDaemon(true);
         watcher.start();
-        SeedData data = new SeedData(config.get(DataOptions.SEED));
-        long sent = produce(bootstrap, rowsTopic, partitions, total,
-                i -> i < rows ? data.csv(i) : extraRows.get((int) (i - rows)));
-        events.accept("generator sent " + sent + " rows to " + rowsTopic);
+        Iterator<byte[]> extra = extraRows.iterator();
+        Iterator<byte[]> all = new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return order.hasNext() || extra.hasNext();
+            }
+
+            @Override
+            public byte[] next() {
+                return order.hasNext() ? order.next() : extra.next();
+            }
+        };
+        SendRows.Report sent = sender.send(all, partitions, config.get(DataOptions.RATE), n -> {});
+        events.accept(String.format(Locale.ROOT, "sent %,d rows (%,.1f MB) to %s in %.1f s", sent.rows(),
+                sent.bytes() / 1e6, rowsTopic, sent.seconds()));
 
         JobExecutionResult done;
         try {
@@ -196,6 +240,7 @@ public final class LocalRun {
         LOG.info("job finished in {} ms", done.getNetRuntime());
 
         String url = config.get(SinkOptions.URL);
+        HeldOut held = parse(data.holdout());
         List<ModelResult> results = new ArrayList<>();
         for (ModelSpec model : models) {
             ModelSnapshot last = SnapshotReader.latest(url, config.get(SinkOptions.TABLE_PREFIX), model.id())
@@ -209,40 +254,49 @@ public final class LocalRun {
             results.add(new ModelResult(model.id(), model.architecture().toString(), model.optimizer(),
                     last.rowsTrained(), last.rowsRejected(), last.version(),
                     known ? finalVersion.prequentialAccuracy() : Double.NaN,
-                    known ? finalVersion.prequentialLoss() : Double.NaN, last));
+                    known ? finalVersion.prequentialLoss() : Double.NaN, last,
+                    score(model.architecture(), last.parameters(), held)));
         }
-        return new Result(results, holdoutRows, seconds, results.get(0).rowsTrained() / seconds, url);
+        return new Result(results, sent.rows(), holdoutRows, held.rejected(), seconds,
+                results.get(0).rowsTrained() / seconds, url);
     }
 
-    /** Writes rows {@code [0, count)} to {@code topic}, row i to partition i mod partitions; checks every send. */
-    private static long produce(String bootstrap, String topic, int partitions, long count, LongFunction<byte[]> row)
-            throws Exception {
-        Properties props = new Properties();
-        props.put("bootstrap.servers", bootstrap);
-        props.put("key.serializer", ByteArraySerializer.class.getName());
-        props.put("value.serializer", ByteArraySerializer.class.getName());
-        props.put("linger.ms", "5");
-        props.put("batch.size", Integer.toString(256 * 1024));
-        props.put("acks", "all");
-        AtomicReference<Exception> failure = new AtomicReference<>();
-        long i = 0;
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
-            for (; i < count; i++) {
-                producer.send(new ProducerRecord<>(topic, (int) (i % partitions), null, row.apply(i)), (meta, e) -> {
-                    if (e != null) {
-                        failure.compareAndSet(null, e);
-                    }
-                });
-                if (failure.get() != null) {
-                    break;
-                }
+    /** Held-out rows parsed by the job's row format; the ones that do not parse are counted. */
+    private record HeldOut(float[] x, float[] y, int rows, int rejected) {}
+
+    private HeldOut parse(Rows rows) {
+        RowFormat format = RowFormats.fromConfig(config, config.architecture());
+        float[] x = new float[rows.size() * format.features()];
+        float[] y = new float[rows.size() * format.labelWidth()];
+        int n = 0;
+        int rejected = 0;
+        for (int i = 0; i < rows.size(); i++) {
+            if (format.parse(rows.get(i), x, n * format.features(), y, n * format.labelWidth()) == null) {
+                n++;
+            } else {
+                rejected++;
             }
-            producer.flush();
         }
-        if (failure.get() != null) {
-            throw new IllegalStateException("could not write to " + topic, failure.get());
+        return new HeldOut(x, y, n, rejected);
+    }
+
+    /** Scores {@code parameters} on the held-out rows in double precision, batch by batch. */
+    private static Evaluation score(Architecture arch, double[] parameters, HeldOut held) {
+        if (held.rows() == 0) {
+            return null;
         }
-        return i;
+        int batch = Math.min(held.rows(), 1024);
+        DenseNetwork network = new DenseNetwork(arch, DataType.DOUBLE, batch);
+        network.setParameters(parameters);
+        Evaluation evaluation = new Evaluation(arch);
+        int in = arch.inputs();
+        int lw = arch.labelWidth();
+        for (int from = 0; from < held.rows(); from += batch) {
+            int n = Math.min(batch, held.rows() - from);
+            network.evaluate(java.util.Arrays.copyOfRange(held.x(), from * in, (from + n) * in),
+                    java.util.Arrays.copyOfRange(held.y(), from * lw, (from + n) * lw), n, evaluation);
+        }
+        return evaluation;
     }
 
     /** Reads versions back from the parameters topic for the progress line, until every model's final one. */

@@ -262,14 +262,40 @@ public final class StreamtrainConfig implements Serializable {
             throw new ConfigException(TrainingOptions.DTYPE.key() + ": must be float32 or float64, got '" + dtype + "'");
         }
         enumValue(ComputeOptions.BACKEND, this::computeBackend);
-        if (!get(DataOptions.FORMAT).equals("csv")) {
-            throw new ConfigException(DataOptions.FORMAT.key() + ": must be csv, got '" + get(DataOptions.FORMAT) + "'");
+        if (!List.of("seed", "fashion-mnist", "file").contains(get(DataOptions.GENERATOR))) {
+            throw new ConfigException(DataOptions.GENERATOR.key() + ": must be seed, fashion-mnist or file, got '"
+                    + get(DataOptions.GENERATOR) + "'");
         }
-        if (!get(DataOptions.GENERATOR).equals("seed")) {
-            throw new ConfigException(DataOptions.GENERATOR.key() + ": must be seed, got '" + get(DataOptions.GENERATOR) + "'");
+        if (get(DataOptions.GENERATOR).equals("file") && get(DataOptions.FILE).isBlank()) {
+            throw new ConfigException(DataOptions.GENERATOR.key() + "=file needs " + DataOptions.FILE.key()
+                    + " (local --data FILE)");
         }
-        if (get(DataOptions.ROWS) < 0) {
-            throw new ConfigException(DataOptions.ROWS.key() + ": must be >= 0");
+        if (!List.of("auto", "true", "false").contains(get(DataOptions.HEADER))) {
+            throw new ConfigException(DataOptions.HEADER.key() + ": must be auto, true or false, got '"
+                    + get(DataOptions.HEADER) + "'");
+        }
+        double fraction = get(DataOptions.HOLDOUT_FRACTION);
+        if (!(fraction >= 0 && fraction < 1)) {
+            throw new ConfigException(DataOptions.HOLDOUT_FRACTION.key() + ": " + fraction + " must be in [0, 1)");
+        }
+        List<Integer> filter = get(DataOptions.CLASSES_FILTER);
+        if (filter.stream().anyMatch(c -> c < 0 || c > 9) || filter.stream().distinct().count() != filter.size()
+                || filter.size() == 1) {
+            throw new ConfigException(DataOptions.CLASSES_FILTER.key() + ": " + filter
+                    + " must be two or more distinct Fashion-MNIST classes 0..9");
+        }
+        range(DataOptions.EPOCHS, 1, 1_000_000);
+        atLeast(DataOptions.RATE, 0.0, true);
+        // the row format: every column and field setting, checked against the model's shape; a
+        // CSV file's header may still name the columns (checked again when the file is read)
+        boolean columnsFromHeader = get(DataOptions.GENERATOR).equals("file") && get(DataOptions.FORMAT).equals("csv")
+                && !get(DataOptions.HEADER).equals("false")
+                && io.streamtrain.data.RowFormats.names(get(DataOptions.COLUMNS)).isEmpty();
+        if (!columnsFromHeader) {
+            io.streamtrain.data.RowFormats.fromConfig(this, architecture());
+        }
+        if (get(DataOptions.ROWS) < 0 || get(DataOptions.ROWS) > Integer.MAX_VALUE) {
+            throw new ConfigException(DataOptions.ROWS.key() + ": must be in [0, " + Integer.MAX_VALUE + "]");
         }
         range(DataOptions.HOLDOUT_ROWS, 0, Integer.MAX_VALUE);
         atLeast(DataOptions.MAX_ABS_VALUE, 0.0, false);

@@ -1,57 +1,88 @@
 package io.streamtrain.data;
 
 import ch.randelshofer.fastdoubleparser.JavaDoubleParser;
-import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
 
 /**
- * Parses one CSV row {@code f1,...,fn,label} straight from its bytes into a block's arrays, or
- * says why it cannot.
+ * Parses one CSV row straight from its bytes into a block's arrays, or says why it cannot.
  *
- * <p>Features must be finite numbers within {@code +-maxAbsValue}; a classifier's label must be
- * an integer class index in {@code [0, classes)}, a regression's labels are {@code labelWidth}
- * finite numbers. Parsing works on the bytes ({@link JavaDoubleParser}), without building a
- * String per field: this runs once per training row.
+ * <p>Each column of the row has a role: a feature (at a given input position), a label value, or
+ * ignored. By position ({@link #positional}) the row is the features then the label; by name the
+ * roles come from the configured column names ({@code data.columns}, {@code data.features},
+ * {@code data.label}). A field may be quoted ({@code "T-shirt/top"}); the quotes are not part of
+ * the value and a quoted field may hold commas (doubled quotes inside are not unescaped).
+ *
+ * <p>Features must be finite numbers within {@code +-maxAbsValue} (before the feature scale);
+ * a classifier's label is an integer class index in {@code [0, classes)} or one of the class
+ * names; a regression's labels are finite numbers. This runs once per training row, so it works
+ * on the bytes: integers (the common case of pixels) are read by a digit loop, other numbers by
+ * {@link JavaDoubleParser} on the byte range, and class names are compared as bytes; nothing is
+ * allocated for a row that parses.
  */
-public final class CsvRowFormat implements Serializable {
+public final class CsvRowFormat implements RowFormat {
     private static final long serialVersionUID = 1L;
 
-    private final int features;
-    private final int labelWidth;
-    private final int classes;
-    private final boolean classifier;
-    private final double maxAbsValue;
-    private final int maxRowBytes;
+    /** The role of a column that is neither a feature nor a label. */
+    public static final int IGNORED = Integer.MIN_VALUE;
+
+    private final RowSchema schema;
+    private final int[] roles;
+    private final String[] columnNames;
+    private final double scale;
 
     /**
-     * @param classes number of classes for a classifier, 0 for regression
+     * @param roles per column: the feature index ({@code >= 0}), {@code -1 - k} for label value k,
+     *     or {@link #IGNORED}; every feature and label index must appear exactly once
+     * @param columnNames per column, for the reasons of rejected rows; null when by position
      */
-    public CsvRowFormat(int features, int labelWidth, int classes, double maxAbsValue, int maxRowBytes) {
-        this.features = features;
-        this.labelWidth = labelWidth;
-        this.classes = classes;
-        this.classifier = classes > 0;
-        this.maxAbsValue = maxAbsValue;
-        this.maxRowBytes = maxRowBytes;
+    public CsvRowFormat(RowSchema schema, int[] roles, String[] columnNames) {
+        int features = 0;
+        int labels = 0;
+        for (int role : roles) {
+            if (role >= 0) {
+                features++;
+            } else if (role != IGNORED) {
+                labels++;
+            }
+        }
+        if (features != schema.features() || labels != schema.labelWidth()) {
+            throw new IllegalArgumentException("columns hold " + features + " features and " + labels
+                    + " label values, the model needs " + schema.features() + " and " + schema.labelWidth());
+        }
+        this.schema = schema;
+        this.roles = roles.clone();
+        this.columnNames = columnNames == null ? null : columnNames.clone();
+        this.scale = schema.featureScale();
     }
 
+    /** Rows of the features, then the label value(s), by position. */
+    public static CsvRowFormat positional(RowSchema schema) {
+        int[] roles = new int[schema.features() + schema.labelWidth()];
+        for (int i = 0; i < roles.length; i++) {
+            roles[i] = i < schema.features() ? i : -1 - (i - schema.features());
+        }
+        return new CsvRowFormat(schema, roles, null);
+    }
+
+    @Override
     public int features() {
-        return features;
+        return schema.features();
     }
 
+    @Override
     public int labelWidth() {
-        return labelWidth;
+        return schema.labelWidth();
     }
 
-    /**
-     * Parses {@code row} into {@code x[xOffset..xOffset+features)} and
-     * {@code y[yOffset..yOffset+labelWidth)}.
-     *
-     * @return null when the row was parsed, else the reason it was rejected (the arrays may then
-     *     hold partial values, which the caller overwrites)
-     */
+    /** Columns a row must have. */
+    public int columns() {
+        return roles.length;
+    }
+
+    @Override
     public String parse(byte[] row, float[] x, int xOffset, float[] y, int yOffset) {
-        if (row.length > maxRowBytes) {
-            return "row of " + row.length + " bytes exceeds data.max-row-bytes=" + maxRowBytes;
+        if (row.length > schema.maxRowBytes()) {
+            return "row of " + row.length + " bytes exceeds data.max-row-bytes=" + schema.maxRowBytes();
         }
         int end = row.length;
         while (end > 0 && (row[end - 1] == '\n' || row[end - 1] == '\r')) {
@@ -60,59 +91,94 @@ public final class CsvRowFormat implements Serializable {
         if (end == 0) {
             return "empty row";
         }
-        int expected = features + labelWidth;
-        int field = 0;
-        int start = 0;
-        for (int i = 0; i <= end; i++) {
-            if (i < end) {
-                byte b = row[i];
-                if (b == ',') {
-                    // fall through to field end
-                } else if (b < 0x20 || b > 0x7e) {
-                    return "byte 0x" + Integer.toHexString(b & 0xff) + " at position " + i
-                            + " is not part of a CSV number row";
-                } else {
-                    continue;
+        int column = 0;
+        int i = 0;
+        while (true) {
+            if (column >= roles.length) {
+                return "expected " + expectation() + ", got more";
+            }
+            int from;
+            int to;
+            if (i < end && row[i] == '"') {
+                from = i + 1;
+                to = from;
+                while (to < end && row[to] != '"') {
+                    to++;
+                }
+                if (to == end) {
+                    return field(column) + ": the quote is not closed";
+                }
+                i = to + 1;
+                if (i < end && row[i] != ',') {
+                    return field(column) + ": text after the closing quote";
+                }
+            } else {
+                from = i;
+                while (i < end && row[i] != ',') {
+                    i++;
+                }
+                to = i;
+            }
+            for (int b = from; b < to; b++) {
+                int v = row[b] & 0xff;
+                // control characters, and bytes that never occur in UTF-8 text: binary garbage
+                if (v < 0x20 || v == 0x7f || v == 0xc0 || v == 0xc1 || v >= 0xf5) {
+                    return "byte 0x" + Integer.toHexString(v) + " at position " + b + " is not text";
                 }
             }
-            if (field >= expected) {
-                return "expected " + expected + " fields (" + features + " features, " + labelWidth
-                        + " label), got more";
-            }
-            String reason = field < features
-                    ? parseFeature(row, start, i, field, x, xOffset + field)
-                    : parseLabel(row, start, i, field, y, yOffset + field - features);
+            int role = roles[column];
+            String reason = role >= 0 ? feature(row, from, to, column, x, xOffset + role)
+                    : role == IGNORED ? null
+                    : label(row, from, to, column, y, yOffset - 1 - role);
             if (reason != null) {
                 return reason;
             }
-            field++;
-            start = i + 1;
+            column++;
+            if (i >= end) {
+                break;
+            }
+            i++; // the comma; a row that ends with one has an empty last field
         }
-        if (field != expected) {
-            return "expected " + expected + " fields (" + features + " features, " + labelWidth
-                    + " label), got " + field;
+        if (column != roles.length) {
+            return "expected " + expectation() + ", got " + column;
         }
         return null;
     }
 
-    private String parseFeature(byte[] row, int from, int to, int field, float[] x, int at) {
+    private String feature(byte[] row, int from, int to, int column, float[] x, int at) {
         double v;
         try {
             v = number(row, from, to);
         } catch (NumberFormatException e) {
-            return "field " + (field + 1) + " '" + text(row, from, to) + "' is not a number";
+            return field(column) + " '" + text(row, from, to) + "' is not a number";
         }
         if (!Double.isFinite(v)) {
-            return "field " + (field + 1) + " is " + v;
+            return field(column) + " is " + v;
         }
-        if (Math.abs(v) > maxAbsValue) {
-            return "field " + (field + 1) + " = " + v + " is beyond data.max-abs-value=" + maxAbsValue;
+        if (Math.abs(v) > schema.maxAbsValue()) {
+            return field(column) + " = " + v + " is beyond data.max-abs-value=" + schema.maxAbsValue();
         }
-        x[at] = (float) v;
+        x[at] = (float) (v * scale);
         return null;
     }
 
-    private String parseLabel(byte[] row, int from, int to, int field, float[] y, int at) {
+    private String label(byte[] row, int from, int to, int column, float[] y, int at) {
+        if (schema.namedClasses()) {
+            int a = from;
+            int b = to;
+            while (a < b && row[a] == ' ') {
+                a++;
+            }
+            while (b > a && row[b - 1] == ' ') {
+                b--;
+            }
+            int c = schema.classIndex(row, a, b);
+            if (c < 0) {
+                return "label '" + text(row, from, to) + "' is not " + schema.labelsAllowed();
+            }
+            y[at] = c;
+            return null;
+        }
         double v;
         try {
             v = number(row, from, to);
@@ -122,18 +188,22 @@ public final class CsvRowFormat implements Serializable {
         if (!Double.isFinite(v)) {
             return "label is " + v;
         }
-        if (classifier) {
-            if (v != Math.rint(v) || v < 0 || v >= classes) {
-                return "label '" + text(row, from, to) + "' is not a class index in [0, " + classes + ")";
+        if (schema.classifier()) {
+            if (v != Math.rint(v) || v < 0 || v >= schema.classes()) {
+                return "label '" + text(row, from, to) + "' is not " + schema.labelsAllowed();
             }
-        } else if (Math.abs(v) > maxAbsValue) {
-            return "label = " + v + " is beyond data.max-abs-value=" + maxAbsValue;
+        } else if (Math.abs(v) > schema.maxAbsValue()) {
+            return "label = " + v + " is beyond data.max-abs-value=" + schema.maxAbsValue();
         }
         y[at] = (float) v;
         return null;
     }
 
-    private static double number(byte[] row, int from, int to) {
+    /**
+     * The number in {@code [from, to)}, spaces around it ignored. Plain integers of up to 9
+     * digits (pixels, class indices) take a digit loop; everything else FastDoubleParser.
+     */
+    static double number(byte[] row, int from, int to) {
         while (from < to && row[from] == ' ') {
             from++;
         }
@@ -143,11 +213,37 @@ public final class CsvRowFormat implements Serializable {
         if (from == to) {
             throw new NumberFormatException("empty");
         }
+        int start = row[from] == '-' ? from + 1 : from;
+        if (to - start >= 1 && to - start <= 9) {
+            int n = 0;
+            int b = start;
+            for (; b < to; b++) {
+                int d = row[b] - '0';
+                if (d < 0 || d > 9) {
+                    break;
+                }
+                n = n * 10 + d;
+            }
+            if (b == to) {
+                return start > from ? -n : n;
+            }
+        }
         return JavaDoubleParser.parseDouble(row, from, to - from);
     }
 
-    private static String text(byte[] row, int from, int to) {
+    private String field(int column) {
+        return columnNames != null
+                ? "column '" + columnNames[column] + "' (field " + (column + 1) + ")"
+                : "field " + (column + 1);
+    }
+
+    private String expectation() {
+        return roles.length + " fields (" + schema.features() + " features, " + schema.labelWidth() + " label"
+                + (roles.length > schema.features() + schema.labelWidth() ? ", others ignored" : "") + ")";
+    }
+
+    static String text(byte[] row, int from, int to) {
         int len = Math.min(to - from, 40);
-        return new String(row, from, len, java.nio.charset.StandardCharsets.US_ASCII) + (to - from > len ? "..." : "");
+        return new String(row, from, len, StandardCharsets.UTF_8) + (to - from > len ? "..." : "");
     }
 }

@@ -2,7 +2,7 @@ package io.streamtrain.job;
 
 import io.streamtrain.connectors.record.DeadLetter;
 import io.streamtrain.connectors.record.RawRow;
-import io.streamtrain.data.CsvRowFormat;
+import io.streamtrain.data.RowFormat;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -36,7 +36,7 @@ public final class BlockRows extends AbstractStreamOperator<RowBlock>
 
     public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters", TypeInformation.of(DeadLetter.class));
 
-    private final CsvRowFormat format;
+    private final RowFormat format;
     private final int batchSize;
     private final long batchTimeoutMillis;
     private final int[] shardKeys;
@@ -53,7 +53,7 @@ public final class BlockRows extends AbstractStreamOperator<RowBlock>
     private transient ListState<RawRow> pendingState;
     private transient ListState<RowBlock> countersState;
 
-    public BlockRows(CsvRowFormat format, int batchSize, long batchTimeoutMillis, int[] shardKeys) {
+    public BlockRows(RowFormat format, int batchSize, long batchTimeoutMillis, int[] shardKeys) {
         this.format = format;
         this.batchSize = batchSize;
         this.batchTimeoutMillis = batchTimeoutMillis;

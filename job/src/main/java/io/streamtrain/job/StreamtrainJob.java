@@ -1,6 +1,5 @@
 package io.streamtrain.job;
 
-import io.streamtrain.config.DataOptions;
 import io.streamtrain.config.JobOptions;
 import io.streamtrain.config.KafkaOptions;
 import io.streamtrain.config.ModelSpec;
@@ -18,7 +17,8 @@ import io.streamtrain.connectors.record.DeadLetter;
 import io.streamtrain.connectors.record.ModelSnapshot;
 import io.streamtrain.connectors.record.ModelVersion;
 import io.streamtrain.connectors.record.RawRow;
-import io.streamtrain.data.CsvRowFormat;
+import io.streamtrain.data.RowFormat;
+import io.streamtrain.data.RowFormats;
 import io.streamtrain.nn.Architecture;
 import java.time.Duration;
 import java.util.List;
@@ -177,9 +177,7 @@ public final class StreamtrainJob {
         }
 
         // every model reads the same rows (the configuration checks they agree on the shape)
-        CsvRowFormat format = new CsvRowFormat(rowShape.inputs(), rowShape.labelWidth(),
-                rowShape.isClassifier() ? rowShape.classes() : 0,
-                config.get(DataOptions.MAX_ABS_VALUE), config.get(DataOptions.MAX_ROW_BYTES));
+        RowFormat format = RowFormats.fromConfig(config, rowShape);
         SingleOutputStreamOperator<RowBlock> blocks = env
                 .fromSource(rows, WatermarkStrategy.noWatermarks(), "rows-source", TypeInformation.of(RawRow.class))
                 .uid("rows-source")

@@ -42,6 +42,11 @@ public final class Evaluation {
         return rows;
     }
 
+    /** Number of classes of the confusion matrix; 0 for regression. */
+    public int classes() {
+        return arch.isClassifier() ? arch.classes() : 0;
+    }
+
     /** Mean loss per row. */
     public double loss() {
         return rows == 0 ? Double.NaN : lossSum / rows;

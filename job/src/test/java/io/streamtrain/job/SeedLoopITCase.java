@@ -12,20 +12,17 @@ import io.streamtrain.connectors.record.ModelVersion;
 import io.streamtrain.data.SeedData;
 import io.streamtrain.nn.Architecture;
 import io.streamtrain.nn.ReferenceTrainer;
+import io.streamtrain.testing.TopicRecords;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -90,7 +87,7 @@ class SeedLoopITCase extends LocalLoopTestBase {
         // version 0, so version 1 is exactly one reference step on rows 0..63 (and no held-out
         // topic: the snapshots go straight to the sink)
         StreamtrainConfig config = config(Map.of("kafka.partitions", "1", "job.parallelism", "1",
-                "training.window-blocks", "1", "data.rows", "640", "kafka.holdout-topic", ""));
+                "training.window-blocks", "1", "data.rows", "640", "kafka.holdout-topic", "", "data.shuffle", "false"));
         kafka.createTopics(Map.of("rows", 1, "rows.dlq", 1, "params", 1));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(1);
@@ -117,26 +114,9 @@ class SeedLoopITCase extends LocalLoopTestBase {
         assertThat(versions).filteredOn(ModelVersion::last).hasSize(1);
     }
 
-    /** Reads a topic from the beginning until at least {@code atLeast} records, with a deadline. */
-    private List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int atLeast) throws Exception {
-        Properties props = new Properties();
-        props.put("bootstrap.servers", kafka.bootstrapServers());
-        props.put("key.deserializer", ByteArrayDeserializer.class.getName());
-        props.put("value.deserializer", ByteArrayDeserializer.class.getName());
-        props.put("max.partition.fetch.bytes", Integer.toString(64 << 20));
-        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                assertThat(System.nanoTime()).as("reading %s before the deadline", topic).isLessThan(deadline);
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
-        }
+    /** Reads a topic from the beginning to its end; at least {@code atLeast} records. */
+    private List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int atLeast) {
+        List<ConsumerRecord<byte[], byte[]>> out = TopicRecords.readAll(kafka.bootstrapServers(), topic);
         assertThat(out).hasSizeGreaterThanOrEqualTo(atLeast);
         return out;
     }

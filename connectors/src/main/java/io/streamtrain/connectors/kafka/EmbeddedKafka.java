@@ -9,7 +9,6 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,18 +23,15 @@ import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.utils.Exit;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.common.utils.Utils;
@@ -139,44 +135,7 @@ public final class EmbeddedKafka implements AutoCloseable {
      */
     public void createTopics(Map<String, Integer> partitionsByTopic) throws Exception {
         ensureOpen();
-        if (partitionsByTopic.isEmpty()) {
-            return;
-        }
-        Deadline deadline = Deadline.after(READY_TIMEOUT);
-        List<NewTopic> newTopics = new ArrayList<>();
-        partitionsByTopic.forEach((name, partitions) -> newTopics.add(new NewTopic(name, partitions, (short) 1)));
-        var results = admin.createTopics(newTopics, new CreateTopicsOptions().timeoutMs(deadline.remainingMs()))
-                .values();
-        for (var entry : results.entrySet()) {
-            try {
-                entry.getValue().get(deadline.remainingMs(), TimeUnit.MILLISECONDS);
-            } catch (ExecutionException e) {
-                // An existing topic is fine (idempotent setup); anything else is a real failure.
-                if (!(e.getCause() instanceof TopicExistsException)) {
-                    throw new IllegalStateException("Creating topic " + entry.getKey() + " failed", e.getCause());
-                }
-            }
-        }
-        // createTopics returns once the controller has accepted the topic; the broker may not yet have
-        // the leader in its metadata cache, and producers/consumers started right away would then see
-        // NOT_LEADER/UNKNOWN_TOPIC errors. Wait until the topics are genuinely usable.
-        Exception lastProblem = null;
-        while (true) {
-            try {
-                if (topicsUsable(partitionsByTopic.keySet(), deadline)) {
-                    return;
-                }
-                lastProblem = null;
-            } catch (ExecutionException | TimeoutException e) {
-                lastProblem = e; // e.g. UnknownTopicOrPartition while metadata propagates
-            }
-            if (deadline.expired()) {
-                throw new TimeoutException("Topics " + partitionsByTopic.keySet()
-                        + " did not get leaders and offsets within " + READY_TIMEOUT
-                        + (lastProblem == null ? "" : ": " + lastProblem));
-            }
-            Thread.sleep(POLL_INTERVAL.toMillis());
-        }
+        KafkaTopics.create(admin, partitionsByTopic, (short) 1, READY_TIMEOUT);
     }
 
     /** Sum over partitions of (end offset) for a topic, via the Admin client. */
@@ -218,26 +177,6 @@ public final class EmbeddedKafka implements AutoCloseable {
         if (closed.get()) {
             throw new IllegalStateException("EmbeddedKafka is closed");
         }
-    }
-
-    private boolean topicsUsable(Set<String> topics, Deadline deadline) throws Exception {
-        Map<String, TopicDescription> descriptions = admin.describeTopics(topics,
-                        new DescribeTopicsOptions().timeoutMs(deadline.remainingMs()))
-                .allTopicNames().get(deadline.remainingMs(), TimeUnit.MILLISECONDS);
-        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-        for (TopicDescription d : descriptions.values()) {
-            for (TopicPartitionInfo p : d.partitions()) {
-                if (p.leader() == null || p.leader().isEmpty()) {
-                    return false;
-                }
-                request.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest());
-            }
-        }
-        // listOffsets goes to the partition leader itself, so it proves the leader is serving,
-        // not just that the controller has elected one.
-        admin.listOffsets(request, new ListOffsetsOptions().timeoutMs(deadline.remainingMs()))
-                .all().get(deadline.remainingMs(), TimeUnit.MILLISECONDS);
-        return true;
     }
 
     private static Properties brokerProps(Path logDir, int brokerPort, int controllerPort,
