@@ -286,14 +286,6 @@ public final class StreamtrainConfig implements Serializable {
         }
         range(DataOptions.EPOCHS, 1, 1_000_000);
         atLeast(DataOptions.RATE, 0.0, true);
-        // the row format: every column and field setting, checked against the model's shape; a
-        // CSV file's header may still name the columns (checked again when the file is read)
-        boolean columnsFromHeader = get(DataOptions.GENERATOR).equals("file") && get(DataOptions.FORMAT).equals("csv")
-                && !get(DataOptions.HEADER).equals("false")
-                && io.streamtrain.data.RowFormats.names(get(DataOptions.COLUMNS)).isEmpty();
-        if (!columnsFromHeader) {
-            io.streamtrain.data.RowFormats.fromConfig(this, architecture());
-        }
         if (get(DataOptions.ROWS) < 0 || get(DataOptions.ROWS) > Integer.MAX_VALUE) {
             throw new ConfigException(DataOptions.ROWS.key() + ": must be in [0, " + Integer.MAX_VALUE + "]");
         }
@@ -341,6 +333,14 @@ public final class StreamtrainConfig implements Serializable {
             m.validate(shards(), get(KafkaOptions.MAX_MESSAGE_BYTES));
         }
         validateSharedShape(settings);
+        // the row format: every column and field setting, checked against the models' shared shape; a
+        // CSV file's header may still name the columns (checked again when the file is read)
+        boolean columnsFromHeader = get(DataOptions.GENERATOR).equals("file") && get(DataOptions.FORMAT).equals("csv")
+                && !get(DataOptions.HEADER).equals("false")
+                && io.streamtrain.data.RowFormats.names(get(DataOptions.COLUMNS)).isEmpty();
+        if (!columnsFromHeader) {
+            io.streamtrain.data.RowFormats.fromConfig(this, architecture());
+        }
     }
 
     private void validateIds(List<String> ids) {

@@ -123,7 +123,7 @@ class DataSetsTest {
         StreamtrainConfig tenClasses = config("data.generator", "fashion-mnist", "model.layers", "784;10");
         assertThatThrownBy(() -> DataSets.checkFits(tenClasses.with(Map.of("data.classes-filter", "0;1;2")),
                 tenClasses.architecture()))
-                .hasMessageContaining("has 3 classes, but the model (784-10 relu/softmax/cross-entropy) has 10 classes");
+                .hasMessageContaining("has 3 classes, but the model (784-10 softmax/cross-entropy) has 10 classes");
     }
 
     @Test
