@@ -126,6 +126,15 @@ public final class Architecture implements Serializable {
         return parameterCount;
     }
 
+    /** Multiply-adds of one row's forward pass: the sum over weight layers of fan-in x fan-out. */
+    public long multiplyAddsPerRow() {
+        long n = 0;
+        for (int l = 0; l < layers(); l++) {
+            n += (long) sizes[l] * sizes[l + 1];
+        }
+        return n;
+    }
+
     /** Offset of W_l (0-based weight layer l) in the flat parameter vector. */
     public int weightOffset(int layer) {
         return weightOffsets[layer];

@@ -21,7 +21,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * </pre>
  * where D_L = dL/dZ_L comes from the {@link Head}. Gradients are sums over the rows of the batch.
  */
-public final class DenseNetwork {
+public final class DenseNetwork implements Network {
     private final Architecture arch;
     private final DataType dtype;
     private final int layers;

@@ -11,7 +11,11 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.api.buffer.DataType;
 
-/** Checks every analytic gradient of {@link DenseNetwork} against central finite differences. */
+/**
+ * Checks every analytic gradient of both network implementations ({@link DenseNetwork} on ND4J,
+ * {@link JavaNetwork} in plain Java) against central finite differences, and the two against each
+ * other.
+ */
 class DenseNetworkGradientTest {
 
     private static final double STEP = 1e-6;
@@ -49,9 +53,17 @@ class DenseNetworkGradientTest {
         return cases.stream();
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("networks")
-    void gradientMatchesFiniteDifferences(Architecture arch) {
+    static Stream<Arguments> networksAndKernels() {
+        return networks().flatMap(a -> Stream.of(Arguments.of(a.get()[0], "nd4j"), Arguments.of(a.get()[0], "java")));
+    }
+
+    static Network network(Architecture arch, String kernel, int capacity) {
+        return kernel.equals("java") ? new JavaNetwork(arch, capacity) : new DenseNetwork(arch, DataType.DOUBLE, capacity);
+    }
+
+    @ParameterizedTest(name = "{1} {0}")
+    @MethodSource("networksAndKernels")
+    void gradientMatchesFiniteDifferences(Architecture arch, String kernel) {
         Random random = new Random(arch.hashCode());
         double[] theta = Initializer.XAVIER.initialize(arch, 11, 0);
         for (int i = 0; i < theta.length; i++) {
@@ -66,7 +78,7 @@ class DenseNetworkGradientTest {
             labels[i] = arch.isClassifier() ? random.nextInt(arch.classes()) : (float) random.nextGaussian();
         }
 
-        DenseNetwork network = new DenseNetwork(arch, DataType.DOUBLE, ROWS);
+        Network network = network(arch, kernel, ROWS);
         network.setParameters(theta);
         double[] analytic = new double[theta.length];
         network.gradient(x, labels, ROWS, analytic);
@@ -88,9 +100,9 @@ class DenseNetworkGradientTest {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("networks")
-    void partialBatchEqualsSameRowsAsFullBatch(Architecture arch) {
+    @ParameterizedTest(name = "{1} {0}")
+    @MethodSource("networksAndKernels")
+    void partialBatchEqualsSameRowsAsFullBatch(Architecture arch, String kernel) {
         double[] theta = Initializer.HE.initialize(arch, 3, 0);
         Random random = new Random(5);
         float[] x = new float[3 * arch.inputs()];
@@ -101,8 +113,8 @@ class DenseNetworkGradientTest {
         for (int i = 0; i < labels.length; i++) {
             labels[i] = arch.isClassifier() ? random.nextInt(arch.classes()) : (float) random.nextGaussian();
         }
-        DenseNetwork big = new DenseNetwork(arch, DataType.DOUBLE, 16);
-        DenseNetwork exact = new DenseNetwork(arch, DataType.DOUBLE, 3);
+        Network big = network(arch, kernel, 16);
+        Network exact = network(arch, kernel, 3);
         big.setParameters(theta);
         exact.setParameters(theta);
         double[] g1 = new double[theta.length];
@@ -111,5 +123,43 @@ class DenseNetworkGradientTest {
         double loss2 = exact.gradient(x, labels, 3, g2).lossSum();
         assertThat(loss1).isEqualTo(loss2);
         assertThat(g1).containsExactly(g2);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("networks")
+    void javaAndNd4jAgree(Architecture arch) {
+        double[] theta = Initializer.HE.initialize(arch, 13, 0);
+        Random random = new Random(17);
+        int rows = 33;
+        float[] x = new float[rows * arch.inputs()];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        float[] labels = new float[rows * arch.labelWidth()];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = arch.isClassifier() ? random.nextInt(arch.classes()) : (float) random.nextGaussian();
+        }
+        Network java = network(arch, "java", rows);
+        Network nd4j = network(arch, "nd4j", rows);
+        java.setParameters(theta);
+        nd4j.setParameters(theta);
+        double[] g1 = new double[theta.length];
+        double[] g2 = new double[theta.length];
+        BatchStats s1 = java.gradient(x, labels, rows, g1);
+        double loss1 = s1.lossSum();
+        long correct1 = s1.correct();
+        BatchStats s2 = nd4j.gradient(x, labels, rows, g2);
+        assertThat(loss1).isCloseTo(s2.lossSum(), org.assertj.core.data.Offset.offset(1e-9 * Math.max(1, Math.abs(loss1))));
+        assertThat(correct1).isEqualTo(s2.correct());
+        for (int i = 0; i < g1.length; i++) {
+            assertThat(g1[i]).as("parameter %d", i).isCloseTo(g2[i], org.assertj.core.data.Offset.offset(1e-9 * Math.max(1, Math.abs(g1[i]))));
+        }
+        double[] o1 = new double[rows * arch.outputs()];
+        double[] o2 = new double[rows * arch.outputs()];
+        java.predict(x, rows, o1);
+        nd4j.predict(x, rows, o2);
+        for (int i = 0; i < o1.length; i++) {
+            assertThat(o1[i]).isCloseTo(o2[i], org.assertj.core.data.Offset.offset(1e-12));
+        }
     }
 }
