@@ -6,7 +6,8 @@ import io.streamtrain.config.ModelSpec;
 import io.streamtrain.connectors.record.ModelVersion;
 import io.streamtrain.nn.Architecture;
 import io.streamtrain.nn.BatchStats;
-import io.streamtrain.nn.DenseNetwork;
+import io.streamtrain.nn.Kernel;
+import io.streamtrain.nn.Network;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -88,7 +89,7 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
     /** One model on this worker: its network with the parameters last loaded, and the newest version known. */
     private static final class Learner {
         final ModelSpec spec;
-        final DenseNetwork network;
+        final Network network;
         final double[] gradient;
         long loadedGeneration;
         long loadedVersion;
@@ -96,7 +97,7 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
 
         Learner(ModelSpec spec, DataType dtype, int batchSize) {
             this.spec = spec;
-            this.network = new DenseNetwork(spec.architecture(), dtype, batchSize);
+            this.network = Kernel.AUTO.create(spec.architecture(), dtype, batchSize);
             this.network.setParameters(spec.initialParameters());
             this.gradient = new double[spec.architecture().parameterCount()];
         }

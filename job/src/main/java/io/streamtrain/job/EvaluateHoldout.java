@@ -2,7 +2,8 @@ package io.streamtrain.job;
 
 import io.streamtrain.config.ModelSpec;
 import io.streamtrain.connectors.record.ModelSnapshot;
-import io.streamtrain.nn.DenseNetwork;
+import io.streamtrain.nn.Kernel;
+import io.streamtrain.nn.Network;
 import io.streamtrain.nn.Evaluation;
 import java.util.HashMap;
 import java.util.List;
@@ -54,7 +55,7 @@ public final class EvaluateHoldout extends KeyedBroadcastProcessFunction<String,
     private final int parsers;
 
     private transient Map<String, ModelSpec> specs;
-    private transient Map<String, DenseNetwork> networks;
+    private transient Map<String, Network> networks;
     private transient HoldoutMetrics metrics;
 
     /**
@@ -134,8 +135,8 @@ public final class EvaluateHoldout extends KeyedBroadcastProcessFunction<String,
             throw new IllegalStateException("a snapshot of model '" + snapshot.model() + "', which is not one of "
                     + ModelSpec.ids(models));
         }
-        DenseNetwork network = networks.computeIfAbsent(spec.id(),
-                id -> new DenseNetwork(spec.architecture(), DataType.DOUBLE, batchSize));
+        Network network = networks.computeIfAbsent(spec.id(),
+                id -> Kernel.AUTO.create(spec.architecture(), DataType.DOUBLE, batchSize));
         network.setParameters(snapshot.parameters());
         Evaluation evaluation = new Evaluation(spec.architecture());
         for (Map.Entry<String, RowBlock> e : rows.immutableEntries()) {

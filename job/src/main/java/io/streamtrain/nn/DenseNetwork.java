@@ -160,6 +160,7 @@ public final class DenseNetwork implements Network {
      * Scores a batch without computing gradients and adds it to {@code evaluation}: loss, and for
      * classifiers each row's predicted class against its label.
      */
+    @Override
     public void evaluate(float[] x, float[] labels, int rows, Evaluation evaluation) {
         forward(x, rows);
         stats.reset();

@@ -22,6 +22,7 @@ public final class JavaNetwork implements Network {
     private final BatchStats stats = new BatchStats();
 
     private int capacity;
+    private int[] predicted;
     private double[] input;
     /** activations[l]: output of weight layer l, rows x n_{l+1} (the logits for the last layer). */
     private double[][] activations;
@@ -124,6 +125,17 @@ public final class JavaNetwork implements Network {
         stats.reset();
         Head.score(arch, activations[layers - 1], labels, rows, null, stats);
         return stats;
+    }
+
+    @Override
+    public void evaluate(float[] x, float[] labels, int rows, Evaluation evaluation) {
+        forward(x, rows);
+        stats.reset();
+        if (predicted == null || predicted.length < rows) {
+            predicted = new int[Math.max(rows, capacity)];
+        }
+        Head.score(arch, activations[layers - 1], labels, rows, null, stats, arch.isClassifier() ? predicted : null);
+        evaluation.add(stats, labels, predicted);
     }
 
     @Override

@@ -29,6 +29,9 @@ public interface Network {
     /** Scores a batch without computing gradients; the returned object is reused by the next call. */
     BatchStats score(float[] x, float[] labels, int rows);
 
+    /** Scores a batch and adds its loss, predictions and confusion counts to {@code evaluation}. */
+    void evaluate(float[] x, float[] labels, int rows, Evaluation evaluation);
+
     /** Writes the model's outputs (class probabilities, or regression values) for a batch. */
     void predict(float[] x, int rows, double[] outputs);
 }

@@ -9,7 +9,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  * of the benchmarks.
  */
 public final class ReferenceTrainer {
-    private final DenseNetwork network;
+    private final Network network;
     private final UpdateRule rule;
     private final double[] theta;
     private final double[] state;
@@ -19,7 +19,7 @@ public final class ReferenceTrainer {
     private long step;
 
     public ReferenceTrainer(Architecture arch, UpdateRule rule, double[] initial, DataType dtype, int batchCapacity) {
-        this.network = new DenseNetwork(arch, dtype, batchCapacity);
+        this.network = Kernel.AUTO.create(arch, dtype, batchCapacity);
         this.rule = rule;
         this.theta = initial.clone();
         this.state = new double[rule.stateSize()];

@@ -11,7 +11,8 @@ import io.streamtrain.data.SeedData;
 import io.streamtrain.nn.Activation;
 import io.streamtrain.nn.Architecture;
 import io.streamtrain.nn.BatchStats;
-import io.streamtrain.nn.DenseNetwork;
+import io.streamtrain.nn.Kernel;
+import io.streamtrain.nn.Network;
 import io.streamtrain.nn.Initializer;
 import io.streamtrain.nn.Loss;
 import io.streamtrain.nn.Sgd;
@@ -70,7 +71,7 @@ class ComputeGradientsTest {
     }
 
     private static double[] expectedGradient(Architecture arch, double[] params, RowBlock block, BatchStats[] stats) {
-        DenseNetwork net = new DenseNetwork(arch, DataType.FLOAT, BATCH);
+        Network net = Kernel.AUTO.create(arch, DataType.FLOAT, BATCH);
         net.setParameters(params);
         double[] g = new double[arch.parameterCount()];
         BatchStats s = net.gradient(block.features(), block.labels(), block.rows(), g);
