@@ -114,6 +114,23 @@ public enum SnapshotDialect {
         return textType;
     }
 
+    /** Column type for binary data of up to a few MiB. */
+    public String blobType() {
+        return switch (this) {
+            case SQLITE -> "BLOB";
+            case POSTGRESQL -> "BYTEA";
+            case MARIADB -> "LONGBLOB";
+        };
+    }
+
+    /** The value of a flag column in SQL text (SQLite stores 0/1 integers). */
+    public String booleanLiteral(boolean value) {
+        if (this == SQLITE) {
+            return value ? "1" : "0";
+        }
+        return value ? "TRUE" : "FALSE";
+    }
+
     /** Column type for the one-letter tensor name ('W' or 'b'). */
     public String tensorType() {
         return "CHAR(1)";

@@ -15,10 +15,12 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Reads snapshots back from the snapshot tables, parameters reassembled into the flat layout.
+ * Reads snapshots back from the snapshot tables, parameters reassembled into the flat layout, with
+ * the optimizer state where one was stored.
  *
  * <p>A database without the tables (or a SQLite file that does not exist — it is not created)
- * reads as empty. SQL {@code NULL} metrics and parameter cells read back as {@code NaN}.
+ * reads as empty. SQL {@code NULL} metrics and parameter cells read back as {@code NaN}; a version
+ * whose cells retention removed reads back with {@code null} parameters and optimizer state.
  */
 public final class SnapshotReader {
 
@@ -26,13 +28,13 @@ public final class SnapshotReader {
 
     /** The newest version of {@code model}, if any. */
     public static Optional<ModelSnapshot> latest(String jdbcUrl, String prefix, String model) throws SQLException {
-        List<ModelSnapshot> found = query(jdbcUrl, prefix, model, true, true);
+        List<ModelSnapshot> found = query(jdbcUrl, prefix, model, LATEST, true);
         return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
     }
 
     /** Every stored version of {@code model}, ascending by version. */
     public static List<ModelSnapshot> all(String jdbcUrl, String prefix, String model) throws SQLException {
-        return query(jdbcUrl, prefix, model, false, true);
+        return query(jdbcUrl, prefix, model, ALL, true);
     }
 
     /**
@@ -40,7 +42,38 @@ public final class SnapshotReader {
      * ({@link ModelSnapshot#parameters()} is null): the metrics history, cheap whatever the model size.
      */
     public static List<ModelSnapshot> history(String jdbcUrl, String prefix, String model) throws SQLException {
-        return query(jdbcUrl, prefix, model, false, false);
+        return query(jdbcUrl, prefix, model, ALL, false);
+    }
+
+    private static final long LATEST = -1;
+    private static final long ALL = -2;
+
+    /** Version {@code version} of {@code model}, if stored. */
+    public static Optional<ModelSnapshot> version(String jdbcUrl, String prefix, String model, long version)
+            throws SQLException {
+        return query(jdbcUrl, prefix, model, version, true).stream().findFirst();
+    }
+
+    /** The newest version and the highest generation stored for a model. */
+    public record Head(long version, long generation) {}
+
+    /** The newest version and highest generation of {@code model}, if it has any snapshot. */
+    public static Optional<Head> head(String jdbcUrl, String prefix, String model) throws SQLException {
+        SnapshotDialect dialect = SnapshotDialect.fromUrl(jdbcUrl);
+        SnapshotTables tables = SnapshotTables.of(prefix);
+        try (Connection c = connectIfPresent(jdbcUrl, dialect)) {
+            if (c == null || !tableExists(c, tables.snapshotTable())) {
+                return Optional.empty();
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*), MAX(version), MAX(generation) FROM "
+                    + tables.snapshotTable() + " WHERE model = ?")) {
+                ps.setString(1, model);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1) == 0 ? Optional.empty() : Optional.of(new Head(rs.getLong(2), rs.getLong(3)));
+                }
+            }
+        }
     }
 
     /** The names of all models with at least one snapshot, sorted. */
@@ -63,7 +96,8 @@ public final class SnapshotReader {
         return out;
     }
 
-    private static List<ModelSnapshot> query(String jdbcUrl, String prefix, String model, boolean latestOnly,
+    /** {@code which}: a version, {@link #LATEST} or {@link #ALL}. */
+    private static List<ModelSnapshot> query(String jdbcUrl, String prefix, String model, long which,
             boolean withParameters) throws SQLException {
         SnapshotDialect dialect = SnapshotDialect.fromUrl(jdbcUrl);
         SnapshotTables tables = SnapshotTables.of(prefix);
@@ -72,6 +106,7 @@ public final class SnapshotReader {
             if (c == null || !tableExists(c, tables.snapshotTable())) {
                 return out;
             }
+            requireCurrentSchema(c, tables);
             // One read transaction, so that headers and parameters are consistent with each other
             // while a writer commits or retires versions.
             c.setAutoCommit(false);
@@ -80,11 +115,14 @@ public final class SnapshotReader {
                     c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
                 }
                 String sql = "SELECT " + String.join(", ", SnapshotTables.SNAPSHOT_COLUMNS) + " FROM "
-                        + tables.snapshotTable() + " WHERE model = ? ORDER BY version "
-                        + (latestOnly ? "DESC LIMIT 1" : "ASC");
+                        + tables.snapshotTable() + " WHERE model = ?" + (which >= 0 ? " AND version = ?" : "")
+                        + " ORDER BY version " + (which == LATEST ? "DESC LIMIT 1" : "ASC");
                 List<Header> headers = new ArrayList<>();
                 try (PreparedStatement ps = c.prepareStatement(sql)) {
                     ps.setString(1, model);
+                    if (which >= 0) {
+                        ps.setLong(2, which);
+                    }
                     try (ResultSet rs = ps.executeQuery()) {
                         while (rs.next()) {
                             headers.add(readHeader(rs));
@@ -96,9 +134,11 @@ public final class SnapshotReader {
                     return out;
                 }
                 try (PreparedStatement ps = c.prepareStatement("SELECT layer, tensor, i, j, value FROM "
-                        + tables.parameterTable() + " WHERE model = ? AND version = ?")) {
+                        + tables.parameterTable() + " WHERE model = ? AND version = ?");
+                        PreparedStatement state = c.prepareStatement("SELECT chunk, optimizer, state FROM "
+                                + tables.optimizerStateTable() + " WHERE model = ? AND version = ? ORDER BY chunk")) {
                     for (Header h : headers) {
-                        out.add(h.with(readParameters(ps, h)));
+                        out.add(h.retired() ? h.s() : readOptimizerState(state, h.with(readParameters(ps, h))));
                     }
                 }
             } finally {
@@ -108,8 +148,22 @@ public final class SnapshotReader {
         return out;
     }
 
+    /**
+     * Reading does not change the schema: tables of an older streamtrain fail here, naming the table
+     * and how to upgrade it, rather than with the database's "no such column".
+     */
+    private static void requireCurrentSchema(Connection c, SnapshotTables tables) throws SQLException {
+        java.util.Set<String> have = SnapshotTables.columns(c, tables.snapshotTable());
+        List<String> missing = SnapshotTables.SNAPSHOT_COLUMNS.stream().filter(col -> !have.contains(col)).toList();
+        if (!missing.isEmpty() || !tableExists(c, tables.optimizerStateTable())) {
+            throw new SQLException("the table " + tables.snapshotTable() + " was written by an older streamtrain"
+                    + (missing.isEmpty() ? " (no " + tables.optimizerStateTable() + ")" : " (no column " + missing + ")")
+                    + "; upgrade it by running a job (or any snapshot writer) on it once, which adds what is missing");
+        }
+    }
+
     /** Header columns, parameters not yet read. */
-    private record Header(ModelSnapshot s) {
+    private record Header(ModelSnapshot s, boolean retired) {
         ModelSnapshot with(double[] parameters) {
             return s.withParameters(parameters);
         }
@@ -140,10 +194,50 @@ public final class SnapshotReader {
         int[] layerSizes = parseLayerSizes(rs.getString(k++), model, version);
         String configHash = rs.getString(k++);
         String sourceOffsets = rs.getString(k++);
+        long optimizerStep = getLongOrMinusOne(rs, k++);
+        String parentModel = rs.getString(k++);
+        long parentVersion = getLongOrMinusOne(rs, k++);
+        boolean retired = rs.getBoolean(k++);
         return new Header(new ModelSnapshot(model, generation, version, last, createdAt, rowsTrained, rowsRejected,
                 preqLoss, preqAcc, holdLoss, holdAcc, holdPrecision, holdRecall, holdF1, lr, stalenessMean,
                 stalenessMax, blocksDropped, updatesRefused, architecture, layerSizes,
-                configHash, sourceOffsets, null));
+                configHash, sourceOffsets, null, optimizerStep, parentModel, parentVersion, null, null), retired);
+    }
+
+    private static long getLongOrMinusOne(ResultSet rs, int index) throws SQLException {
+        long v = rs.getLong(index);
+        return rs.wasNull() ? -1 : v;
+    }
+
+    /** The optimizer state of a snapshot: its chunks in order, or null when none was stored. */
+    private static ModelSnapshot readOptimizerState(PreparedStatement ps, ModelSnapshot s) throws SQLException {
+        ps.setString(1, s.model());
+        ps.setLong(2, s.version());
+        String optimizer = null;
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        int expectedChunk = 0;
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                if (rs.getInt(1) != expectedChunk++) {
+                    throw new SQLException("snapshot " + s.model() + " v" + s.version()
+                            + " has a gap in its optimizer state chunks before chunk " + rs.getInt(1));
+                }
+                optimizer = rs.getString(2);
+                byte[] chunk = rs.getBytes(3);
+                bytes.write(chunk, 0, chunk.length);
+            }
+        }
+        if (optimizer == null) {
+            return s;
+        }
+        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes.toByteArray());
+        if (buffer.remaining() % 8 != 0) {
+            throw new SQLException("snapshot " + s.model() + " v" + s.version() + " has " + buffer.remaining()
+                    + " bytes of optimizer state, not a whole number of float64 values");
+        }
+        double[] state = new double[buffer.remaining() / 8];
+        buffer.asDoubleBuffer().get(state);
+        return s.withOptimizerState(optimizer, state);
     }
 
     private static double[] readParameters(PreparedStatement ps, Header h) throws SQLException {
@@ -243,12 +337,20 @@ public final class SnapshotReader {
     }
 
     static boolean tableExists(Connection c, String table) throws SQLException {
+        return exists(c, table, new String[] {"TABLE"});
+    }
+
+    static boolean tableOrViewExists(Connection c, String table) throws SQLException {
+        return exists(c, table, new String[] {"TABLE", "VIEW"});
+    }
+
+    private static boolean exists(Connection c, String table, String[] types) throws SQLException {
         DatabaseMetaData md = c.getMetaData();
         String escape = md.getSearchStringEscape();
         for (String name : new String[] {table, table.toLowerCase(Locale.ROOT), table.toUpperCase(Locale.ROOT)}) {
             String pattern = escape == null || escape.isEmpty() ? name
                     : name.replace(escape, escape + escape).replace("_", escape + "_").replace("%", escape + "%");
-            try (ResultSet rs = md.getTables(c.getCatalog(), null, pattern, new String[] {"TABLE"})) {
+            try (ResultSet rs = md.getTables(c.getCatalog(), null, pattern, types)) {
                 while (rs.next()) {
                     if (name.equals(rs.getString("TABLE_NAME"))) {
                         return true;

@@ -31,7 +31,15 @@ import java.util.Objects;
  * @param layerSizes layer sizes {@code s0..sL}, input first
  * @param configHash hash of the training configuration that produced the model
  * @param sourceOffsets the source (Kafka) offsets the snapshot reflects, free-form text
- * @param parameters flat parameters, layout W1, b1, W2, b2, ... (see above)
+ * @param parameters flat parameters, layout W1, b1, W2, b2, ... (see above); null when read back
+ *     for a version whose cells retention removed
+ * @param optimizerStep optimizer steps applied so far (the learning-rate schedule and Adam's bias
+ *     correction continue from it); -1 when unknown
+ * @param parentModel the model this timeline was warm-started from, or null for a cold start
+ * @param parentVersion the version it was warm-started from, or -1 for a cold start
+ * @param optimizer the optimizer whose state {@code optimizerState} is (e.g. {@code adam}), or null
+ * @param optimizerState the optimizer's per-parameter state ({@code slots x parameters} values, slot
+ *     after slot), empty for stateless optimizers such as plain SGD; null when not stored
  */
 public record ModelSnapshot(
         String model,
@@ -57,7 +65,25 @@ public record ModelSnapshot(
         int[] layerSizes,
         String configHash,
         String sourceOffsets,
-        double[] parameters) {
+        double[] parameters,
+        long optimizerStep,
+        String parentModel,
+        long parentVersion,
+        String optimizer,
+        double[] optimizerState) {
+
+    /** A snapshot without optimizer state or lineage (step unknown, cold start). */
+    public ModelSnapshot(String model, long generation, long version, boolean last, long createdAtMillis,
+            long rowsTrained, long rowsRejected, double prequentialLoss, double prequentialAccuracy,
+            double holdoutLoss, double holdoutAccuracy, double holdoutPrecision, double holdoutRecall,
+            double holdoutF1, double learningRate, double stalenessMean, long stalenessMax, long blocksDropped,
+            long updatesRefused, String architectureJson, int[] layerSizes, String configHash,
+            String sourceOffsets, double[] parameters) {
+        this(model, generation, version, last, createdAtMillis, rowsTrained, rowsRejected, prequentialLoss,
+                prequentialAccuracy, holdoutLoss, holdoutAccuracy, holdoutPrecision, holdoutRecall, holdoutF1,
+                learningRate, stalenessMean, stalenessMax, blocksDropped, updatesRefused, architectureJson,
+                layerSizes, configHash, sourceOffsets, parameters, -1, null, -1, null, null);
+    }
 
     /**
      * Number of parameters of a dense network with the given layer sizes (0 for null or fewer than
@@ -79,7 +105,8 @@ public record ModelSnapshot(
         return new ModelSnapshot(model, generation, version, last, createdAtMillis, rowsTrained, rowsRejected,
                 prequentialLoss, prequentialAccuracy, holdoutLoss, holdoutAccuracy, holdoutPrecision, holdoutRecall,
                 holdoutF1, learningRate, stalenessMean, stalenessMax, blocksDropped, updatesRefused, architectureJson,
-                layerSizes, configHash, sourceOffsets, newParameters);
+                layerSizes, configHash, sourceOffsets, newParameters, optimizerStep, parentModel, parentVersion,
+                optimizer, optimizerState);
     }
 
     /** This snapshot with its held-out metrics set (NaN where unknown). */
@@ -87,7 +114,16 @@ public record ModelSnapshot(
         return new ModelSnapshot(model, generation, version, last, createdAtMillis, rowsTrained, rowsRejected,
                 prequentialLoss, prequentialAccuracy, loss, accuracy, precision, recall, f1, learningRate,
                 stalenessMean, stalenessMax, blocksDropped, updatesRefused, architectureJson, layerSizes, configHash,
-                sourceOffsets, parameters);
+                sourceOffsets, parameters, optimizerStep, parentModel, parentVersion, optimizer, optimizerState);
+    }
+
+    /** This snapshot with its optimizer state (the array is not copied). */
+    public ModelSnapshot withOptimizerState(String newOptimizer, double[] newState) {
+        return new ModelSnapshot(model, generation, version, last, createdAtMillis, rowsTrained, rowsRejected,
+                prequentialLoss, prequentialAccuracy, holdoutLoss, holdoutAccuracy, holdoutPrecision, holdoutRecall,
+                holdoutF1, learningRate, stalenessMean, stalenessMax, blocksDropped, updatesRefused, architectureJson,
+                layerSizes, configHash, sourceOffsets, parameters, optimizerStep, parentModel, parentVersion,
+                newOptimizer, newState);
     }
 
     @Override
@@ -121,7 +157,12 @@ public record ModelSnapshot(
                 && Arrays.equals(layerSizes, other.layerSizes)
                 && Objects.equals(configHash, other.configHash)
                 && Objects.equals(sourceOffsets, other.sourceOffsets)
-                && Arrays.equals(parameters, other.parameters);
+                && Arrays.equals(parameters, other.parameters)
+                && optimizerStep == other.optimizerStep
+                && Objects.equals(parentModel, other.parentModel)
+                && parentVersion == other.parentVersion
+                && Objects.equals(optimizer, other.optimizer)
+                && Arrays.equals(optimizerState, other.optimizerState);
     }
 
     @Override
@@ -129,8 +170,9 @@ public record ModelSnapshot(
         int h = Objects.hash(model, generation, version, last, createdAtMillis, rowsTrained, rowsRejected,
                 prequentialLoss, prequentialAccuracy, holdoutLoss, holdoutAccuracy, holdoutPrecision, holdoutRecall,
                 holdoutF1, learningRate, stalenessMean, stalenessMax, blocksDropped, updatesRefused, architectureJson,
-                configHash, sourceOffsets);
+                configHash, sourceOffsets, optimizerStep, parentModel, parentVersion, optimizer);
         h = 31 * h + Arrays.hashCode(layerSizes);
+        h = 31 * h + Arrays.hashCode(optimizerState);
         return 31 * h + Arrays.hashCode(parameters);
     }
 
@@ -161,6 +203,11 @@ public record ModelSnapshot(
                 + ", configHash=" + configHash
                 + ", sourceOffsets=" + sourceOffsets
                 + ", parameters=" + (parameters == null ? "null" : "double[" + parameters.length + "]")
+                + ", optimizerStep=" + optimizerStep
+                + ", parentModel=" + parentModel
+                + ", parentVersion=" + parentVersion
+                + ", optimizer=" + optimizer
+                + ", optimizerState=" + (optimizerState == null ? "null" : "double[" + optimizerState.length + "]")
                 + "]";
     }
 }

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Assumptions;
  * local servers; override with STREAMTRAIN_TEST_POSTGRES_URL / STREAMTRAIN_TEST_MARIADB_URL. A
  * server that cannot be reached skips its tests loudly (never a silent pass).
  */
-final class SnapshotDatabases {
+public final class SnapshotDatabases {
 
     static final String POSTGRES_URL = envOr("STREAMTRAIN_TEST_POSTGRES_URL",
             "jdbc:postgresql://127.0.0.1:5432/test?user=postgres&connectTimeout=5");
@@ -37,14 +37,14 @@ final class SnapshotDatabases {
     }
 
     /** A database under test: its url and a table prefix unique to this test. */
-    record Db(String name, String url, String prefix) {
+    public record Db(String name, String url, String prefix) {
         @Override
         public String toString() {
             return name;
         }
 
         /** Drops this test's tables and views (no-op for a SQLite file that is thrown away). */
-        void drop() throws SQLException {
+        public void drop() throws SQLException {
             if (SnapshotDialect.fromUrl(url) == SnapshotDialect.SQLITE) {
                 return;
             }
@@ -53,15 +53,20 @@ final class SnapshotDatabases {
                 SnapshotTables.of(prefix).drop(c);
                 try (Statement st = c.createStatement()) {
                     st.execute("DROP TABLE IF EXISTS " + prefix + "moved"); // left by a failed rename test
+                    st.execute("DROP TABLE IF EXISTS " + prefix + "rows"); // rows scored by the SQL scorer tests
                 }
             }
         }
 
-        Connection connect() throws SQLException {
+        public SnapshotDialect dialect() {
+            return SnapshotDialect.fromUrl(url);
+        }
+
+        public Connection connect() throws SQLException {
             return JdbcUrls.connect(url, SnapshotDialect.fromUrl(url), false);
         }
 
-        long count(String sql) throws SQLException {
+        public long count(String sql) throws SQLException {
             try (Connection c = connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
                 rs.next();
                 return rs.getLong(1);
@@ -69,16 +74,16 @@ final class SnapshotDatabases {
         }
     }
 
-    static String uniquePrefix() {
+    public static String uniquePrefix() {
         return "t" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffffL) + "_";
     }
 
-    static Db sqlite(Path dir) {
+    public static Db sqlite(Path dir) {
         return new Db("sqlite", "jdbc:sqlite:" + dir.resolve("snapshots.db"), uniquePrefix());
     }
 
     /** The database named {@code kind}; skips the calling test loudly if its server is unreachable. */
-    static Db db(String kind, Path tempDir) {
+    public static Db db(String kind, Path tempDir) {
         return switch (kind) {
             case "sqlite" -> sqlite(tempDir);
             case "postgresql" -> server("postgresql", POSTGRES_URL);

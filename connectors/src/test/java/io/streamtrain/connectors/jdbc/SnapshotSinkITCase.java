@@ -15,28 +15,12 @@ import java.io.ObjectOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
-import java.util.ArrayList;
-import java.util.List;
 import org.apache.flink.api.connector.sink2.SinkWriter;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class SnapshotSinkTest {
-
-    @TempDir
-    Path tempDir;
-
-    private final List<Db> toDrop = new ArrayList<>();
-
-    @AfterEach
-    void dropTables() throws SQLException {
-        for (Db db : toDrop) {
-            db.drop();
-        }
-    }
+class SnapshotSinkITCase extends SnapshotDatabaseTestBase {
 
     private static final SinkWriter.Context NO_CONTEXT = new SinkWriter.Context() {
         @Override
@@ -53,8 +37,7 @@ class SnapshotSinkTest {
     @ParameterizedTest
     @ValueSource(strings = {"sqlite", "postgresql", "mariadb"})
     void writerLandsEverySnapshot(String kind) throws Exception {
-        Db db = SnapshotDatabases.db(kind, tempDir);
-        toDrop.add(db);
+        Db db = db(kind);
         SnapshotSink sink = roundTripSerialized(new SnapshotSink(db.url(), db.prefix(), 3));
         ModelSnapshot a1 = snapshot("a", 1);
         ModelSnapshot a2 = snapshot("a", 2);
@@ -145,7 +128,7 @@ class SnapshotSinkTest {
         assertThatThrownBy(() -> new SnapshotSink("jdbc:sqlite:/tmp/x.db", "", 0, 0, 10))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxAttempts");
         assertThatThrownBy(() -> new SnapshotSink("jdbc:sqlite:/tmp/x.db", "", -1))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("retainVersions");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sink.retain-versions");
     }
 
     private static SnapshotSink roundTripSerialized(SnapshotSink sink) throws Exception {

@@ -19,39 +19,23 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class SnapshotWriterTest {
-
-    @TempDir
-    Path tempDir;
-
-    private final List<Db> toDrop = new ArrayList<>();
-
-    @AfterEach
-    void dropTables() throws SQLException {
-        for (Db db : toDrop) {
-            db.drop();
-        }
-    }
-
-    private Db db(String kind) {
-        Db db = SnapshotDatabases.db(kind, tempDir);
-        toDrop.add(db);
-        return db;
-    }
+class SnapshotWriterITCase extends SnapshotDatabaseTestBase {
 
     /** Every field, NaN metrics and awkward parameter values. */
     private static ModelSnapshot fullSnapshot(String model, long version) {
         double[] p = {1.5, -0.25, 1e-300, 1e300, 0.1, Math.PI, Double.NaN, -7.0, 123456.789e-5, -1e-17, 2, 0.3};
+        double[] state = new double[24];
+        for (int k = 0; k < state.length; k++) {
+            state[k] = Math.scalb(1.0 + k, -k) - 1e-3 * k;
+        }
         return new ModelSnapshot(model, 4, version, true, 1_723_456_789_012L, 987_654_321L, 17,
                 0.693147180559945, 0.5123, Double.NaN, Double.NaN, 0.875, 0.9375, Double.NaN, 3e-4, 2.25, 9, 3, 1,
                 "{\"layers\":[2,2,2],\"activation\":\"relu\",\"name\":\"ü-ß-✓\"}", LAYERS_222,
-                "sha256:0123abcd", "{\"rows\":{\"0\":12,\"1\":34}}", p);
+                "sha256:0123abcd", "{\"rows\":{\"0\":12,\"1\":34}}", p, 42, "parent.model", 3, "adam", state);
     }
 
     @ParameterizedTest
@@ -138,7 +122,7 @@ class SnapshotWriterTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"sqlite", "postgresql", "mariadb"})
-    void retentionKeepsTheNewestVersionsAndFinalOnes(String kind) throws Exception {
+    void retentionKeepsTheNewestVersionsCellsAndFinalOnesAndEveryHeader(String kind) throws Exception {
         Db db = db(kind);
         try (SnapshotWriter w = SnapshotWriter.open(db.url(), db.prefix(), 2)) {
             for (long v = 1; v <= 5; v++) {
@@ -147,14 +131,41 @@ class SnapshotWriterTest {
             }
         }
         List<ModelSnapshot> kept = SnapshotReader.all(db.url(), db.prefix(), "m");
-        assertThat(versions(kept)).containsExactly(3L, 4L, 5L);
-        assertThat(kept.get(0).last()).isTrue();
-        assertThat(kept.get(0).parameters()).containsExactly(parameters222(3));
-        assertThat(versions(SnapshotReader.all(db.url(), db.prefix(), "other"))).containsExactly(4L, 5L);
+        assertThat(versions(kept)).containsExactly(1L, 2L, 3L, 4L, 5L); // headers are kept
+        assertThat(withCells(kept)).containsExactly(3L, 4L, 5L);
+        assertThat(kept.get(2).last()).isTrue();
+        assertThat(kept.get(2).parameters()).containsExactly(parameters222(3));
+        assertThat(kept.get(0).rowsTrained()).isEqualTo(1000); // metrics of retired versions stay
+        assertThat(withCells(SnapshotReader.all(db.url(), db.prefix(), "other"))).containsExactly(4L, 5L);
         SnapshotTables t = SnapshotTables.of(db.prefix());
         assertThat(db.count("SELECT COUNT(*) FROM " + t.parameterTable())).isEqualTo(12 * 5);
         assertThat(db.count("SELECT COUNT(*) FROM " + t.parameterTable() + " WHERE model = 'm' AND version < 3"))
                 .isZero();
+        assertThat(db.count("SELECT COUNT(*) FROM " + t.snapshotTable() + " WHERE cells_retired = "
+                + db.dialect().booleanLiteral(true))).isEqualTo(2 + 3);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgresql", "mariadb"})
+    void retentionAlsoKeepsEveryMthVersionsCells(String kind) throws Exception {
+        Db db = db(kind);
+        double[] state = new double[24]; // two slots, as Adam's
+        java.util.Arrays.fill(state, 0.25);
+        try (SnapshotWriter w = SnapshotWriter.open(db.url(), db.prefix(), new Retention(2, 3))) {
+            for (long v = 1; v <= 10; v++) {
+                w.write(snapshot("m", v).withOptimizerState("adam", state));
+            }
+        }
+        List<ModelSnapshot> all = SnapshotReader.all(db.url(), db.prefix(), "m");
+        assertThat(versions(all)).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
+        assertThat(withCells(all)).containsExactly(3L, 6L, 9L, 10L);
+        assertThat(all).allSatisfy(s -> assertThat(s.optimizerState() == null).isEqualTo(s.parameters() == null));
+        SnapshotTables t = SnapshotTables.of(db.prefix());
+        assertThat(db.count("SELECT COUNT(*) FROM " + t.optimizerStateTable())).isEqualTo(4);
+    }
+
+    static List<Long> withCells(List<ModelSnapshot> snapshots) {
+        return versions(snapshots.stream().filter(s -> s.parameters() != null).toList());
     }
 
     @ParameterizedTest
@@ -219,6 +230,31 @@ class SnapshotWriterTest {
                 assertThat(rs.getDouble(1)).isEqualTo(p[w2 + 7 * 40 + 13]);
             }
         }
+    }
+
+    /** Adam's state of a 784-128-10 network: two slots of 101,770 values, more than one chunk. */
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgresql", "mariadb"})
+    void optimizerStateSpansSeveralChunks(String kind) throws Exception {
+        Db db = db(kind);
+        int[] sizes = {784, 128, 10};
+        double[] p = new double[(int) ModelSnapshot.parameterCount(sizes)];
+        double[] state = new double[2 * p.length];
+        assertThat(state.length).isGreaterThan(SnapshotTables.OPTIMIZER_CHUNK_VALUES);
+        java.util.Random random = new java.util.Random(3);
+        for (int k = 0; k < state.length; k++) {
+            state[k] = random.nextGaussian() * Math.pow(10, k % 9 - 6);
+        }
+        ModelSnapshot s = new ModelSnapshot("mnist", 0, 7, false, 5, 6, 7, 0.1, 0.2, 0.3, 0.4, 0.41, 0.42, 0.43, 0.5, 0.6,
+                8, 12, 13, "{}", sizes, "h", "o", p, 7, null, -1, "adam", state);
+        try (SnapshotWriter w = SnapshotWriter.open(db.url(), db.prefix(), 0)) {
+            w.write(s);
+        }
+        ModelSnapshot back = SnapshotReader.latest(db.url(), db.prefix(), "mnist").orElseThrow();
+        assertThat(back.optimizer()).isEqualTo("adam");
+        assertThat(back.optimizerState()).isEqualTo(state); // (containsExactly is quadratic on 200k values)
+        SnapshotTables t = SnapshotTables.of(db.prefix());
+        assertThat(db.count("SELECT COUNT(*) FROM " + t.optimizerStateTable())).isEqualTo(2);
     }
 
     @ParameterizedTest
@@ -322,7 +358,7 @@ class SnapshotWriterTest {
             }
         }
         for (int k = 0; k < writers; k++) {
-            assertThat(versions(SnapshotReader.all(db.url(), db.prefix(), "m" + k))).containsExactly(6L, 7L, 8L);
+            assertThat(withCells(SnapshotReader.all(db.url(), db.prefix(), "m" + k))).containsExactly(6L, 7L, 8L);
         }
     }
 
