@@ -5,9 +5,12 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.streamtrain.config.DataOptions;
 import io.streamtrain.config.JobOptions;
 import io.streamtrain.config.KafkaOptions;
+import io.streamtrain.config.ModelOptions;
 import io.streamtrain.config.ModelSpec;
 import io.streamtrain.config.SinkOptions;
+import io.streamtrain.config.StartPoint;
 import io.streamtrain.config.StreamtrainConfig;
+import io.streamtrain.connectors.jdbc.SnapshotDialect;
 import io.streamtrain.connectors.record.ModelSnapshot;
 import io.streamtrain.data.DataSet;
 import io.streamtrain.data.DataSets;
@@ -59,6 +62,11 @@ public final class LocalCommand implements Callable<Integer> {
     @Option(names = "--set", description = "Any configuration key, e.g. --set optimizer.learning-rate=0.1 (repeatable).")
     List<String> sets = new ArrayList<>();
 
+    @Option(names = "--init-from", description = "Warm start from a stored snapshot, MODEL:VERSION or MODEL:latest "
+            + "(model.init-from). With a models list, MODEL is the listed model to start from its own stored version; "
+            + "repeatable, or MODEL:VERSION;MODEL:VERSION.")
+    List<String> initFrom = new ArrayList<>();
+
     @Option(names = "--summary-json", description = "Also write the final numbers to this JSON file.")
     Path summaryJson;
 
@@ -88,6 +96,9 @@ public final class LocalCommand implements Callable<Integer> {
             overrides.put(DataOptions.GENERATOR.key(), "file");
             overrides.put(DataOptions.FILE.key(), dataFile.toString());
         }
+        if (!initFrom.isEmpty()) {
+            overrides.put(ModelOptions.INIT_FROM.key(), String.join(";", initFrom));
+        }
         StreamtrainConfig config = StreamtrainConfig.load(configFile, overrides);
         if (dataFile != null) {
             // the file's name may give its format, its header the column names
@@ -97,8 +108,10 @@ public final class LocalCommand implements Callable<Integer> {
         config = DataSets.withHeader(config, data);
         String url = config.get(SinkOptions.URL);
         Path sqliteFile = sqliteFile(url);
-        if (sqliteFile != null) {
-            // a local run starts from an empty database, so its snapshots are this run's alone
+        if (sqliteFile != null && !config.warmStarts()) {
+            // a cold local run starts from an empty SQLite file, so its snapshots are this run's alone
+            // (a warm start keeps it, and a server database is left as it is: there every model
+            // continues after its stored versions)
             Files.createDirectories(sqliteFile.toAbsolutePath().getParent());
             for (String suffix : List.of("", "-wal", "-shm")) {
                 Files.deleteIfExists(Path.of(sqliteFile + suffix));
@@ -162,7 +175,11 @@ public final class LocalCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "rows rejected         %,d%n", first.rowsRejected());
         if (models.size() == 1) {
             ModelSnapshot s = first.finalSnapshot();
-            out.printf(Locale.ROOT, "versions              %,d%n", first.versions());
+            if (continues(first)) {
+                out.printf(Locale.ROOT, "versions              %,d (%s)%n", first.versions(), timeline(first));
+            } else {
+                out.printf(Locale.ROOT, "versions              %,d%n", first.versions());
+            }
             out.printf(Locale.ROOT, "prequential accuracy  %.4f (loss %.4f)%n", first.prequentialAccuracy(),
                     first.prequentialLoss());
             Evaluation h = first.holdout();
@@ -203,11 +220,26 @@ public final class LocalCommand implements Callable<Integer> {
                         String.format(Locale.ROOT, "%.4f", m.prequentialAccuracy()),
                         String.format(Locale.ROOT, "%.4f", m.holdoutAccuracy()));
             }
+            for (LocalRun.ModelResult m : models) {
+                if (continues(m)) {
+                    out.printf(Locale.ROOT, "%-" + idWidth + "s  %s%n", m.model(), timeline(m));
+                }
+            }
         }
         out.printf(Locale.ROOT, "wall time             %.1f s%n", result.seconds());
         out.printf(Locale.ROOT, "rows/s                %,.0f%n", result.rowsPerSecond());
         if (sqliteFile == null) {
-            out.println("snapshots in " + url);
+            boolean postgres = SnapshotDialect.fromUrl(url) == SnapshotDialect.POSTGRESQL;
+            String query = models.size() == 1
+                    ? String.format("SELECT model, version, generation, is_final, rows_trained, round(%s, 4) AS acc "
+                            + "FROM %smodel_snapshot WHERE model = '%s' ORDER BY version",
+                            numeric("prequential_accuracy", postgres), prefix, first.model())
+                    : String.format("SELECT leaderboard_rank, model, version, round(%s, 4) AS holdout_acc, "
+                            + "round(%s, 4) AS preq_acc FROM %smodel_leaderboard",
+                            numeric("holdout_accuracy", postgres), numeric("prequential_accuracy", postgres), prefix);
+            String where = StreamtrainConfig.redact(url);
+            out.println(postgres ? "snapshots:  psql \"" + where.substring("jdbc:".length()) + "\" -c \"" + query + "\""
+                    : "snapshots in " + where + ":  " + query);
         } else if (models.size() == 1) {
             out.printf("snapshots:  sqlite3 %s \"SELECT model, version, is_final, rows_trained, "
                             + "round(prequential_accuracy, 4) AS acc, round(holdout_accuracy, 4) AS holdout_acc "
@@ -219,6 +251,24 @@ public final class LocalCommand implements Callable<Integer> {
         }
     }
 
+    /** Whether the model did not start as version 0 of a new model: a warm start, or after stored versions. */
+    private static boolean continues(LocalRun.ModelResult m) {
+        return m.start().warm() || m.start().version() > 0;
+    }
+
+    /** E.g. {@code v41 to v60, generation 1, from seed:20}. */
+    private static String timeline(LocalRun.ModelResult m) {
+        StartPoint start = m.start();
+        return String.format(Locale.ROOT, "v%d to v%d, generation %d, %s", start.version() + 1,
+                m.finalSnapshot().version(), m.finalSnapshot().generation(),
+                start.warm() ? "from " + start.parentModel() + ":" + start.parentVersion() : "after the stored versions");
+    }
+
+    /** PostgreSQL rounds numerics only: a double precision column is cast for round(x, 4). */
+    private static String numeric(String column, boolean postgres) {
+        return postgres ? column + "::numeric" : column;
+    }
+
     private void writeJson(LocalRun.Result result, StreamtrainConfig config, Path sqliteFile) throws java.io.IOException {
         LocalRun.ModelResult first = result.models().get(0);
         Map<String, Object> json = new LinkedHashMap<>(modelJson(first));
@@ -228,7 +278,8 @@ public final class LocalCommand implements Callable<Integer> {
         json.put("rows_sent", result.rowsSent());
         json.put("seconds", result.seconds());
         json.put("rows_per_second", result.rowsPerSecond());
-        json.put("snapshot_db", sqliteFile != null ? sqliteFile.toString() : config.get(SinkOptions.URL));
+        json.put("snapshot_db", sqliteFile != null ? sqliteFile.toString()
+                : StreamtrainConfig.redact(config.get(SinkOptions.URL)));
         json.put("config_hash", config.hash());
         json.put("models", result.models().stream().map(LocalCommand::modelJson).toList());
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(summaryJson.toFile(), json);
@@ -243,6 +294,9 @@ public final class LocalCommand implements Callable<Integer> {
         json.put("rows_trained", m.rowsTrained());
         json.put("rows_rejected", m.rowsRejected());
         json.put("versions", m.versions());
+        json.put("final_version", s.version());
+        json.put("generation", s.generation());
+        json.put("init_from", m.start().warm() ? m.start().parentModel() + ":" + m.start().parentVersion() : null);
         json.put("prequential_accuracy", m.prequentialAccuracy());
         json.put("prequential_loss", m.prequentialLoss());
         json.put("holdout_accuracy", s.holdoutAccuracy());

@@ -6,6 +6,7 @@ import io.streamtrain.config.JobOptions;
 import io.streamtrain.config.KafkaOptions;
 import io.streamtrain.config.ModelSpec;
 import io.streamtrain.config.SinkOptions;
+import io.streamtrain.config.StartPoint;
 import io.streamtrain.config.StreamtrainConfig;
 import io.streamtrain.connectors.format.ModelVersionFormat;
 import io.streamtrain.connectors.jdbc.SnapshotReader;
@@ -81,14 +82,16 @@ public final class LocalRun {
      *
      * @param architecture e.g. {@code 2-2-2 relu/softmax/cross-entropy}
      * @param optimizer e.g. {@code sgd lr 0.1 l2 0.001}
+     * @param versions versions this run made (the final one is {@code start.version() + versions})
      * @param prequentialAccuracy over every row trained (scored before training on it)
      * @param finalSnapshot the final snapshot, with the held-out scores the job computed
      * @param holdout the final snapshot's parameters scored here on the held-out rows (accuracy,
      *     confusion matrix; null without held-out rows)
+     * @param start where the model's timeline started
      */
     public record ModelResult(String model, String architecture, String optimizer, long rowsTrained,
             long rowsRejected, long versions, double prequentialAccuracy, double prequentialLoss,
-            ModelSnapshot finalSnapshot, Evaluation holdout) {
+            ModelSnapshot finalSnapshot, Evaluation holdout, StartPoint start) {
 
         public double holdoutAccuracy() {
             return finalSnapshot.holdoutAccuracy();
@@ -161,7 +164,6 @@ public final class LocalRun {
         String paramsTopic = config.get(KafkaOptions.PARAMS_TOPIC);
         String holdoutTopic = config.get(KafkaOptions.HOLDOUT_TOPIC);
         int partitions = config.get(KafkaOptions.PARTITIONS);
-        List<ModelSpec> models = config.models();
         if (broker != null) {
             Map<String, Integer> topics = new LinkedHashMap<>();
             topics.put(rowsTopic, partitions);
@@ -197,7 +199,9 @@ public final class LocalRun {
             stopAt.put(new TopicPartition(rowsTopic, p), count);
         }
         long start = System.currentTimeMillis();
-        StreamtrainJob.fromConfig(config, bootstrap, stopAt, start - 1).build(env);
+        StreamtrainJob trainingJob = StreamtrainJob.fromConfig(config, bootstrap, stopAt, start - 1);
+        List<ModelSpec> models = trainingJob.models();
+        trainingJob.build(env);
         long t0 = System.nanoTime();
         JobClient job = env.executeAsync(config.get(JobOptions.NAME));
         // take the result future now: a local cluster shuts down with the job
@@ -240,11 +244,12 @@ public final class LocalRun {
         LOG.info("job finished in {} ms", done.getNetRuntime());
 
         String url = config.get(SinkOptions.URL);
+        String where = StreamtrainConfig.redact(url);
         HeldOut held = parse(data.holdout());
         List<ModelResult> results = new ArrayList<>();
         for (ModelSpec model : models) {
             ModelSnapshot last = SnapshotReader.latest(url, config.get(SinkOptions.TABLE_PREFIX), model.id())
-                    .orElseThrow(() -> new IllegalStateException("no snapshot of model '" + model.id() + "' in " + url));
+                    .orElseThrow(() -> new IllegalStateException("no snapshot of model '" + model.id() + "' in " + where));
             if (!last.last()) {
                 throw new IllegalStateException("the newest snapshot of model '" + model.id() + "' (version "
                         + last.version() + ") is not the final one");
@@ -252,13 +257,13 @@ public final class LocalRun {
             ModelVersion finalVersion = lastSeen.get(model.id());
             boolean known = finalVersion != null && finalVersion.last();
             results.add(new ModelResult(model.id(), model.architecture().toString(), model.optimizer(),
-                    last.rowsTrained(), last.rowsRejected(), last.version(),
+                    last.rowsTrained(), last.rowsRejected(), last.version() - model.start().version(),
                     known ? finalVersion.prequentialAccuracy() : Double.NaN,
                     known ? finalVersion.prequentialLoss() : Double.NaN, last,
-                    score(model.architecture(), last.parameters(), held)));
+                    score(model.architecture(), last.parameters(), held), model.start()));
         }
         return new Result(results, sent.rows(), holdoutRows, held.rejected(), seconds,
-                results.get(0).rowsTrained() / seconds, url);
+                results.get(0).rowsTrained() / seconds, where);
     }
 
     /** Held-out rows parsed by the job's row format; the ones that do not parse are counted. */

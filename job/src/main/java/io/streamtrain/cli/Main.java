@@ -6,8 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code streamtrain} command line. */
 @Command(name = "streamtrain", mixinStandardHelpOptions = true, version = "streamtrain 0.1.0",
         description = "Online neural-network training on Apache Flink, fed from Kafka.",
-        subcommands = {LocalCommand.class, ProduceCommand.class, ReportCommand.class, BackendCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {LocalCommand.class, ProduceCommand.class, SqlScoreCommand.class, ReportCommand.class,
+                BackendCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

@@ -44,12 +44,30 @@ public final class ModelOptions {
     public static final ConfigOption<Long> SEED = key("model.seed").longType().defaultValue(7L)
             .withDescription("Seed of the initial parameters; the same seed gives the same version 0.");
 
+    public static final ConfigOption<List<String>> FEATURE_NAMES = key("model.feature-names").stringType().asList()
+            .defaultValues()
+            .withDescription("Names of the input features, one per input unit, stored in the snapshots' architecture "
+                    + "JSON; sql-score reads the rows table's columns by these names (empty = x1..xn). Plain SQL "
+                    + "identifiers. Every model of a models list reads the same rows, so all must name them alike.");
+
+    public static final ConfigOption<List<String>> INIT_FROM = key("model.init-from").stringType().asList()
+            .defaultValues()
+            .withDescription("Warm start from snapshots in the sink tables, with their optimizer state where stored: "
+                    + "MODEL:VERSION or MODEL:latest (empty = start from model.init). A single model starts from any "
+                    + "model's snapshot. With a models list, each item (several separated by ;) starts the listed "
+                    + "model MODEL from its own stored version and the others from model.init; "
+                    + "`models.<id>.model.init-from` starts model <id> from any model's snapshot.");
+
     static List<ConfigOption<?>> all() {
-        return List.of(ID, LAYERS, HIDDEN_ACTIVATION, OUTPUT, LOSS, INIT, INIT_SCALE, SEED, MODELS);
+        return List.of(ID, LAYERS, HIDDEN_ACTIVATION, OUTPUT, LOSS, INIT, INIT_SCALE, SEED, FEATURE_NAMES, INIT_FROM,
+                MODELS);
     }
 
-    /** The keys a models entry may override (besides every optimizer key). */
+    /**
+     * The keys a models entry may override (besides every optimizer key). A models entry inherits
+     * each from the model section, except {@link #INIT_FROM}: there, an entry names its model.
+     */
     static List<ConfigOption<?>> perModel() {
-        return List.of(LAYERS, HIDDEN_ACTIVATION, OUTPUT, LOSS, INIT, INIT_SCALE, SEED);
+        return List.of(LAYERS, HIDDEN_ACTIVATION, OUTPUT, LOSS, INIT, INIT_SCALE, SEED, FEATURE_NAMES, INIT_FROM);
     }
 }

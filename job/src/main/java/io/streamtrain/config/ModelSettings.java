@@ -1,5 +1,7 @@
 package io.streamtrain.config;
 
+import io.streamtrain.connectors.jdbc.SqlIdentifiers;
+import io.streamtrain.connectors.record.NetworkSpec;
 import io.streamtrain.nn.Activation;
 import io.streamtrain.nn.Architecture;
 import io.streamtrain.nn.Initializer;
@@ -23,6 +25,10 @@ import org.apache.flink.configuration.Configuration;
  *
  * <p>Every message names the key the offending value came from: {@code models.<id>.optimizer.l2}
  * when the entry set it, {@code optimizer.l2} when it was inherited.
+ *
+ * <p>{@code model.init-from} is the exception to inheritance: with a models list its entries name
+ * the models they start, so an entry takes the one naming its own id (or its own
+ * {@code models.<id>.model.init-from}), never the whole list.
  */
 final class ModelSettings {
     /** The prefix of every per-model key. */
@@ -38,31 +44,57 @@ final class ModelSettings {
     private final String id;
     private final String prefix;
     private final Map<String, String> own;
-    private final Map<String, String> effective;
+    /** The effective values as written, {@code ${env:..}} placeholders and all (for the hash and messages). */
+    private final Map<String, String> written;
     private final Configuration configuration;
 
     /**
      * @param values every explicitly set key of the configuration
+     * @param raw the same as written, before {@code ${env:..}} substitution
      * @param id the model's id
      * @param entry true for an entry of the models list, false for the single top-level model
      */
-    ModelSettings(Map<String, String> values, String id, boolean entry) {
+    ModelSettings(Map<String, String> values, Map<String, String> raw, String id, boolean entry) {
         this.id = id;
         this.prefix = entry ? MODELS_PREFIX + id + "." : "";
-        this.effective = new LinkedHashMap<>();
+        Map<String, String> effective = new LinkedHashMap<>();
         this.own = new LinkedHashMap<>();
+        this.written = new LinkedHashMap<>();
         for (ConfigOption<?> option : OPTIONS) {
-            String inherited = values.get(option.key());
+            boolean listed = entry && option == ModelOptions.INIT_FROM;
+            String inherited = listed ? listedFor(values.get(option.key()), id) : values.get(option.key());
             if (inherited != null) {
                 effective.put(option.key(), inherited);
+                written.put(option.key(), listed ? inherited : raw.getOrDefault(option.key(), inherited));
             }
             String overridden = entry ? values.get(prefix + option.key()) : null;
             if (overridden != null) {
                 effective.put(option.key(), overridden);
                 own.put(option.key(), overridden);
+                written.put(option.key(), raw.getOrDefault(prefix + option.key(), overridden));
             }
         }
         this.configuration = Configuration.fromMap(effective);
+    }
+
+    /** The entry of a {@code model.init-from} list that names model {@code id}, or null. */
+    private static String listedFor(String list, String id) {
+        if (list == null) {
+            return null;
+        }
+        List<String> items;
+        try {
+            items = Configuration.fromMap(Map.of(ModelOptions.INIT_FROM.key(), list)).get(ModelOptions.INIT_FROM);
+        } catch (IllegalArgumentException e) {
+            return null; // reported, naming the key, when the configuration is validated
+        }
+        for (String item : items) {
+            int colon = item.lastIndexOf(':');
+            if (colon > 0 && item.substring(0, colon).trim().equals(id)) {
+                return item.trim();
+            }
+        }
+        return null;
     }
 
     String id() {
@@ -82,6 +114,18 @@ final class ModelSettings {
         int[] sizes = get(ModelOptions.LAYERS).stream().mapToInt(Integer::intValue).toArray();
         return new Architecture(sizes, Activation.fromConfig(get(ModelOptions.HIDDEN_ACTIVATION)),
                 Activation.fromConfig(get(ModelOptions.OUTPUT)), Loss.fromConfig(get(ModelOptions.LOSS)));
+    }
+
+    /** The input feature names: model.feature-names, or x1..xn. */
+    List<String> features() {
+        List<String> names = get(ModelOptions.FEATURE_NAMES);
+        return names.isEmpty() ? NetworkSpec.defaultFeatures(architecture().inputs()) : names;
+    }
+
+    /** The snapshot this model warm-starts from, or null for a cold start. */
+    InitFrom initFrom() {
+        List<String> items = get(ModelOptions.INIT_FROM);
+        return items.isEmpty() ? null : InitFrom.parse(items.get(0).trim(), key(ModelOptions.INIT_FROM));
     }
 
     double[] initialParameters() {
@@ -111,12 +155,16 @@ final class ModelSettings {
         return s.toString();
     }
 
-    /** The effective settings as {@code key=value} lines (the model's share of the config hash). */
+    /**
+     * The effective settings as {@code key=value} lines (the model's share of the config hash). A
+     * value given as an {@code ${env:NAME}} placeholder enters as written, not as what it stands for.
+     */
     List<String> describe() {
         List<String> lines = new ArrayList<>();
         lines.add(ModelOptions.ID.key() + "=" + id);
         for (ConfigOption<?> option : OPTIONS) {
-            lines.add(option.key() + "=" + get(option));
+            String given = written.get(option.key());
+            lines.add(option.key() + "=" + (given != null && given.contains("${env:") ? given : get(option)));
         }
         return lines;
     }
@@ -127,7 +175,7 @@ final class ModelSettings {
             try {
                 get(option);
             } catch (IllegalArgumentException e) {
-                throw new ConfigException(key(option) + ": cannot read '" + effective.get(option.key())
+                throw new ConfigException(key(option) + ": cannot read '" + written.get(option.key())
                         + "' as " + StreamtrainConfig.describeType(option) + " (" + StreamtrainConfig.rootMessage(e)
                         + ")");
             }
@@ -146,6 +194,12 @@ final class ModelSettings {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(key(ModelOptions.OUTPUT) + "/" + key(ModelOptions.LOSS) + ": " + e.getMessage());
         }
+        validateFeatureNames(layers);
+        if (get(ModelOptions.INIT_FROM).size() > 1 && !prefix.isEmpty()) {
+            throw new ConfigException(key(ModelOptions.INIT_FROM) + ": model '" + id + "' starts from one snapshot, got "
+                    + get(ModelOptions.INIT_FROM));
+        }
+        initFrom();
         atLeast(OptimizerOptions.LEARNING_RATE, 0.0, false);
         atLeast(OptimizerOptions.L2, 0.0, true);
         for (ConfigOption<Double> decay : List.of(OptimizerOptions.MOMENTUM, OptimizerOptions.BETA1,
@@ -173,6 +227,29 @@ final class ModelSettings {
             throw new ConfigException(key(ModelOptions.LAYERS) + " " + layers + " has " + params + " parameters ("
                     + bytes + " bytes per version), over " + KafkaOptions.MAX_MESSAGE_BYTES.key() + "="
                     + maxMessageBytes + "; raise " + KafkaOptions.MAX_MESSAGE_BYTES.key());
+        }
+    }
+
+    /** Feature names end up in SQL text (sql-score): plain identifiers, one per input, distinct. */
+    private void validateFeatureNames(List<Integer> layers) {
+        List<String> features = get(ModelOptions.FEATURE_NAMES);
+        if (features.isEmpty()) {
+            return;
+        }
+        String key = key(ModelOptions.FEATURE_NAMES);
+        if (features.size() != layers.get(0)) {
+            throw new ConfigException(key + ": " + features.size() + " names for " + layers.get(0) + " inputs ("
+                    + key(ModelOptions.LAYERS) + " " + layers + ")");
+        }
+        for (String f : features) {
+            try {
+                SqlIdentifiers.column(f, key);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(e.getMessage());
+            }
+        }
+        if (features.stream().map(f -> f.toLowerCase(Locale.ROOT)).distinct().count() != features.size()) {
+            throw new ConfigException(key + ": names must be distinct (ignoring case), got " + features);
         }
     }
 

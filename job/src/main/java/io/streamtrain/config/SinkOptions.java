@@ -12,7 +12,8 @@ public final class SinkOptions {
 
     public static final ConfigOption<String> URL = key("sink.url").stringType()
             .defaultValue("jdbc:sqlite:data/streamtrain.db")
-            .withDescription("JDBC url of the snapshot database (SQLite, PostgreSQL or MariaDB). Credentials may come from STREAMTRAIN_JDBC_USER / STREAMTRAIN_JDBC_PASSWORD.");
+            .withDescription("JDBC url of the snapshot database (SQLite, PostgreSQL or MariaDB). Credentials: in the url "
+                    + "(e.g. password=${env:PGPASSWORD}), or from STREAMTRAIN_JDBC_USER / STREAMTRAIN_JDBC_PASSWORD; never logged.");
 
     public static final ConfigOption<String> TABLE_PREFIX = key("sink.table-prefix").stringType().defaultValue("")
             .withDescription("Prefix of the table and view names.");
@@ -24,9 +25,14 @@ public final class SinkOptions {
             .withDescription("Also write a snapshot when this much time passed since the last (0 = off).");
 
     public static final ConfigOption<Integer> RETAIN_VERSIONS = key("sink.retain-versions").intType().defaultValue(0)
-            .withDescription("Keep only the newest this many snapshots per model, plus final ones (0 = keep all).");
+            .withDescription("Keep the parameter cells of only the newest this many snapshots per model, plus final "
+                    + "ones and those of sink.retain-every (0 = keep all). Headers (model_snapshot rows) are always kept.");
+
+    public static final ConfigOption<Integer> RETAIN_EVERY = key("sink.retain-every").intType().defaultValue(0)
+            .withDescription("With sink.retain-versions, also keep the cells of every version that is a multiple of "
+                    + "this (0 = none).");
 
     static List<ConfigOption<?>> all() {
-        return List.of(URL, TABLE_PREFIX, EVERY_VERSIONS, EVERY, RETAIN_VERSIONS);
+        return List.of(URL, TABLE_PREFIX, EVERY_VERSIONS, EVERY, RETAIN_VERSIONS, RETAIN_EVERY);
     }
 }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.streamtrain.compute.ComputeBackend;
+import io.streamtrain.connectors.jdbc.JdbcUrls;
+import io.streamtrain.connectors.record.NetworkSpec;
 import io.streamtrain.nn.Architecture;
 import io.streamtrain.nn.UpdateRule;
 import java.io.IOException;
@@ -24,6 +26,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
@@ -35,6 +40,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every key is declared once in an options class; an unknown key, a value that does not parse
  * and a value out of range all fail here, at load time, with a message that names the key.
+ *
+ * <p>Values may refer to environment variables as {@code ${env:NAME}} (in the YAML file and in
+ * overrides alike), so that secrets such as database passwords stay out of files and command lines.
+ * The configuration hash is taken over the text as written, placeholders and all, so it neither
+ * depends on nor reveals the secrets; {@link #redacted()} is the form to print.
  */
 public final class StreamtrainConfig implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -47,11 +57,17 @@ public final class StreamtrainConfig implements Serializable {
     private static final String ID_RULE =
             "is not a valid model id: letters, digits, _ and -, starting with a letter, at most 64 characters";
 
+    private static final Pattern ENV_REFERENCE = Pattern.compile("\\$\\{env:([A-Za-z_][A-Za-z0-9_]*)\\}");
+
+    /** The values as given, with {@code ${env:..}} placeholders. */
+    private final Map<String, String> raw;
+    /** The values with placeholders substituted. */
     private final Map<String, String> values;
     private transient Configuration configuration;
     private transient List<ModelSpec> models;
 
-    private StreamtrainConfig(Map<String, String> values) {
+    private StreamtrainConfig(Map<String, String> raw, Map<String, String> values) {
+        this.raw = new TreeMap<>(raw);
         this.values = new TreeMap<>(values);
     }
 
@@ -61,6 +77,12 @@ public final class StreamtrainConfig implements Serializable {
     }
 
     public static StreamtrainConfig load(Path yaml, Map<String, String> overrides) throws IOException {
+        return load(yaml, overrides, System::getenv);
+    }
+
+    /** {@link #load(Path, Map)} with {@code ${env:NAME}} placeholders looked up in {@code environment}. */
+    public static StreamtrainConfig load(Path yaml, Map<String, String> overrides, Function<String, String> environment)
+            throws IOException {
         Map<String, String> values = new LinkedHashMap<>();
         if (yaml != null) {
             if (!Files.isRegularFile(yaml)) {
@@ -69,20 +91,73 @@ public final class StreamtrainConfig implements Serializable {
             values.putAll(flattenYaml(Files.readString(yaml, StandardCharsets.UTF_8), yaml.toString()));
         }
         values.putAll(overrides);
-        return of(values);
+        return of(values, environment);
     }
 
     public static StreamtrainConfig of(Map<String, String> values) {
-        StreamtrainConfig config = new StreamtrainConfig(values);
+        return of(values, System::getenv);
+    }
+
+    /** A configuration from flat values, {@code ${env:NAME}} placeholders looked up in {@code environment}. */
+    public static StreamtrainConfig of(Map<String, String> values, Function<String, String> environment) {
+        StreamtrainConfig config = new StreamtrainConfig(values, substitute(values, environment));
         config.validate();
         return config;
     }
 
-    /** A copy with some keys replaced, validated again. */
+    /** A copy with some keys replaced (placeholders in them looked up in the process environment), validated again. */
     public StreamtrainConfig with(Map<String, String> overrides) {
-        Map<String, String> copy = new LinkedHashMap<>(values);
-        copy.putAll(overrides);
-        return of(copy);
+        Map<String, String> newRaw = new LinkedHashMap<>(raw);
+        newRaw.putAll(overrides);
+        Map<String, String> newValues = new LinkedHashMap<>(values);
+        newValues.putAll(substitute(overrides, System::getenv));
+        StreamtrainConfig config = new StreamtrainConfig(newRaw, newValues);
+        config.validate();
+        return config;
+    }
+
+    /** Replaces every {@code ${env:NAME}}; a variable that is not set fails naming the key. */
+    private static Map<String, String> substitute(Map<String, String> values, Function<String, String> environment) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : values.entrySet()) {
+            String v = e.getValue();
+            if (v == null || !v.contains("${env:")) {
+                out.put(e.getKey(), v);
+                continue;
+            }
+            Matcher m = ENV_REFERENCE.matcher(v);
+            StringBuilder sb = new StringBuilder();
+            while (m.find()) {
+                String value = environment.apply(m.group(1));
+                if (value == null) {
+                    throw new ConfigException(e.getKey() + ": environment variable " + m.group(1) + " is not set");
+                }
+                m.appendReplacement(sb, Matcher.quoteReplacement(value));
+            }
+            m.appendTail(sb);
+            if (sb.indexOf("${env:") >= 0) {
+                throw new ConfigException(e.getKey() + ": malformed ${env:NAME} reference (NAME: letters, digits, '_')");
+            }
+            out.put(e.getKey(), sb.toString());
+        }
+        return out;
+    }
+
+    /**
+     * The settings as given, safe to print: values that came from the environment stay as their
+     * {@code ${env:NAME}} placeholder, and passwords in JDBC urls are masked.
+     */
+    public Map<String, String> redacted() {
+        Map<String, String> out = new TreeMap<>();
+        for (Map.Entry<String, String> e : raw.entrySet()) {
+            out.put(e.getKey(), redact(e.getValue()));
+        }
+        return out;
+    }
+
+    /** Masks passwords in a value (a JDBC url, say) for printing. */
+    public static String redact(String value) {
+        return JdbcUrls.redact(value);
     }
 
     /** Parses {@code key=value} as given to {@code --set}. */
@@ -108,14 +183,15 @@ public final class StreamtrainConfig implements Serializable {
         return configuration().get(option);
     }
 
-    /** The explicitly set values, flattened (for hashing and logging). */
+    /** The explicitly set values, flattened, placeholders substituted: may hold secrets, never print it (see {@link #redacted()}). */
     public Map<String, String> values() {
         return java.util.Collections.unmodifiableMap(values);
     }
 
     /**
      * A short hash of every effective setting. With one model it is that model's
-     * {@link ModelSpec#configHash()}; with a models list it also covers every entry.
+     * {@link ModelSpec#configHash()}; with a models list it also covers every entry. A value given
+     * as an {@code ${env:NAME}} placeholder enters as written, not as the secret it stands for.
      */
     public String hash() {
         List<ModelSettings> settings = modelSettings();
@@ -141,7 +217,9 @@ public final class StreamtrainConfig implements Serializable {
         List<String> lines = new ArrayList<>();
         for (ConfigOption<?> option : OPTIONS) {
             if (option != ModelOptions.ID && option != ModelOptions.MODELS && !ModelSettings.OPTIONS.contains(option)) {
-                lines.add(option.key() + "=" + configuration().get(option));
+                String given = raw.get(option.key());
+                Object effective = given != null && given.contains("${env:") ? given : configuration().get(option);
+                lines.add(option.key() + "=" + effective);
             }
         }
         return lines;
@@ -165,8 +243,10 @@ public final class StreamtrainConfig implements Serializable {
         if (models == null) {
             List<ModelSpec> out = new ArrayList<>();
             for (ModelSettings m : modelSettings()) {
-                out.add(new ModelSpec(m.id(), m.architecture(), m.initialParameters(), m.updateRule(),
-                        m.describeOptimizer(), hash(m)));
+                double[] initial = m.initialParameters();
+                UpdateRule rule = m.updateRule();
+                out.add(new ModelSpec(m.id(), m.architecture(), m.features(), initial, rule, m.describeOptimizer(),
+                        hash(m), m.initFrom(), StartPoint.cold(0, 0, initial, rule.stateSize())));
             }
             models = List.copyOf(out);
         }
@@ -179,6 +259,16 @@ public final class StreamtrainConfig implements Serializable {
      */
     public Architecture architecture() {
         return modelSettings().get(0).architecture();
+    }
+
+    /** The first model's architecture with its input feature names (see {@link ModelSpec#networkSpec()}). */
+    public NetworkSpec networkSpec() {
+        return models().get(0).networkSpec();
+    }
+
+    /** Whether some model warm-starts from a stored snapshot (model.init-from). */
+    public boolean warmStarts() {
+        return models().stream().anyMatch(m -> m.initFrom() != null);
     }
 
     /** The first model's version 0 (see {@link #models()} for every model's). */
@@ -199,9 +289,9 @@ public final class StreamtrainConfig implements Serializable {
     private List<ModelSettings> modelSettings() {
         List<String> ids = modelIds();
         if (ids.isEmpty()) {
-            return List.of(new ModelSettings(values, get(ModelOptions.ID), false));
+            return List.of(new ModelSettings(values, raw, get(ModelOptions.ID), false));
         }
-        return ids.stream().map(id -> new ModelSettings(values, id, true)).toList();
+        return ids.stream().map(id -> new ModelSettings(values, raw, id, true)).toList();
     }
 
     public ComputeBackend.Choice computeBackend() {
@@ -238,7 +328,7 @@ public final class StreamtrainConfig implements Serializable {
             try {
                 configuration().get(option);
             } catch (IllegalArgumentException e) {
-                throw new ConfigException(option.key() + ": cannot read '" + values.get(option.key()) + "' as "
+                throw new ConfigException(option.key() + ": cannot read '" + raw.get(option.key()) + "' as "
                         + describeType(option) + " (" + rootMessage(e) + ")");
             }
         }
@@ -306,6 +396,7 @@ public final class StreamtrainConfig implements Serializable {
         range(KafkaOptions.PARTITIONS, 1, 10_000);
         range(KafkaOptions.MAX_MESSAGE_BYTES, 1024, Integer.MAX_VALUE);
         if (!get(SinkOptions.URL).startsWith("jdbc:")) {
+            // the message does not echo the url: it may carry a password
             throw new ConfigException(SinkOptions.URL.key() + ": must be a JDBC url (jdbc:sqlite:..., jdbc:postgresql:..., jdbc:mariadb:...)");
         }
         if (!get(SinkOptions.TABLE_PREFIX).matches("([A-Za-z_][A-Za-z0-9_]{0,40})?")) {
@@ -315,6 +406,7 @@ public final class StreamtrainConfig implements Serializable {
         range(SinkOptions.EVERY_VERSIONS, 0, Integer.MAX_VALUE);
         nonNegative(SinkOptions.EVERY);
         range(SinkOptions.RETAIN_VERSIONS, 0, Integer.MAX_VALUE);
+        range(SinkOptions.RETAIN_EVERY, 0, Integer.MAX_VALUE);
         range(JobOptions.PARALLELISM, 1, 1024);
         range(JobOptions.SHARDS, 0, 1 << 15);
         if (shards() < parallelism()) {
@@ -328,6 +420,7 @@ public final class StreamtrainConfig implements Serializable {
                     + get(TrainingOptions.MAX_IN_FLIGHT) + ": windows could only fire on training.window-timeout; "
                     + "lower training.window-blocks or raise training.max-in-flight");
         }
+        validateInitFrom(ids);
         List<ModelSettings> settings = modelSettings();
         for (ModelSettings m : settings) {
             m.validate(shards(), get(KafkaOptions.MAX_MESSAGE_BYTES));
@@ -343,18 +436,51 @@ public final class StreamtrainConfig implements Serializable {
         }
     }
 
+    /**
+     * model.init-from: one snapshot for a single model; with a models list, items that each name
+     * a listed model (at most once, and not one that has its own models.<id>.model.init-from).
+     */
+    private void validateInitFrom(List<String> ids) {
+        String key = ModelOptions.INIT_FROM.key();
+        List<InitFrom> listed = get(ModelOptions.INIT_FROM).stream().map(t -> InitFrom.parse(t.trim(), key)).toList();
+        if (ids.isEmpty()) {
+            if (listed.size() > 1) {
+                throw new ConfigException(key + ": model '" + get(ModelOptions.ID) + "' starts from one snapshot, got "
+                        + listed + " (several are for a models list, one item per listed model)");
+            }
+            return;
+        }
+        Set<String> seen = new HashSet<>();
+        for (InitFrom from : listed) {
+            if (!ids.contains(from.model())) {
+                throw new ConfigException(key + ": " + from + " names no model of " + ModelOptions.MODELS.key() + " "
+                        + ids + "; with a models list each item starts the listed model of that id from its own "
+                        + "stored version (to start a model from another model's snapshot, set "
+                        + ModelSettings.MODELS_PREFIX + "<id>." + key + ")");
+            }
+            if (!seen.add(from.model())) {
+                throw new ConfigException(key + ": model '" + from.model() + "' is named twice in " + listed);
+            }
+            String own = ModelSettings.MODELS_PREFIX + from.model() + "." + key;
+            if (values.containsKey(own)) {
+                throw new ConfigException(key + ": " + from + " and " + own + "=" + values.get(own) + " both say where "
+                        + "model '" + from.model() + "' starts; set one of them");
+            }
+        }
+    }
+
     private void validateIds(List<String> ids) {
         if (ids.isEmpty()) {
             String id = get(ModelOptions.ID);
             if (!id.matches(ModelSettings.ID_PATTERN)) {
-                throw new ConfigException(ModelOptions.ID.key() + ": '" + id + "' " + ID_RULE);
+                throw new ConfigException(ModelOptions.ID.key() + ": '" + abbreviate(id) + "' " + ID_RULE);
             }
             return;
         }
         Set<String> seen = new HashSet<>();
         for (String id : ids) {
             if (!id.matches(ModelSettings.ID_PATTERN)) {
-                throw new ConfigException(ModelOptions.MODELS.key() + ": model id '" + id + "' " + ID_RULE);
+                throw new ConfigException(ModelOptions.MODELS.key() + ": model id '" + abbreviate(id) + "' " + ID_RULE);
             }
             if (!seen.add(id)) {
                 throw new ConfigException(ModelOptions.MODELS.key() + ": model id '" + id + "' is listed twice");
@@ -409,12 +535,23 @@ public final class StreamtrainConfig implements Serializable {
                         : ModelOptions.OUTPUT) + ": model '" + m.id() + "' " + labels(b) + ", model '" + first.id()
                         + "' " + labels(a) + "; every model trains on the same labels");
             }
+            if (!m.features().equals(first.features())) {
+                throw new ConfigException(m.key(ModelOptions.FEATURE_NAMES) + ": model '" + m.id() + "' names its inputs "
+                        + m.features() + ", model '" + first.id() + "' " + first.features() + " ("
+                        + first.key(ModelOptions.FEATURE_NAMES) + "); every model reads the same rows, so all must "
+                        + "name them alike");
+            }
         }
     }
 
     private static String labels(Architecture a) {
         return a.isClassifier() ? "predicts " + a.classes() + " classes"
                 : "regresses " + a.labelWidth() + " target" + (a.labelWidth() == 1 ? "" : "s");
+    }
+
+    /** Ids in messages are cut short: a rejected one may be anything, of any length. */
+    private static String abbreviate(String s) {
+        return s.length() <= 60 ? s : s.substring(0, 60) + "...";
     }
 
     private void range(ConfigOption<Integer> option, int min, int max) {

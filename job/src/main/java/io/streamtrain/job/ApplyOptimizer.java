@@ -1,9 +1,9 @@
 package io.streamtrain.job;
 
 import io.streamtrain.config.ModelSpec;
+import io.streamtrain.config.StartPoint;
 import io.streamtrain.connectors.record.ModelSnapshot;
 import io.streamtrain.connectors.record.ModelVersion;
-import io.streamtrain.nn.Architecture;
 import io.streamtrain.nn.UpdateRule;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -45,7 +45,9 @@ import org.slf4j.LoggerFactory;
  * versions published before the failure. A version is flagged final once every shard has sent
  * its end-of-input marker: the workers send it only after their last block, so nothing is lost.
  * Each version also tells the workers how many blocks of each shard it has consumed, which is
- * what their flow control runs on.
+ * what their flow control runs on. A model's fresh state begins at its {@link StartPoint} (version
+ * 0, or a warm start's stored version with its optimizer state, as a new generation); snapshots
+ * carry the optimizer state and step, so that a later run can warm-start from them.
  */
 public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, ModelVersion, String, GlobalWindow>
         implements CheckpointedFunction {
@@ -65,6 +67,7 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
 
     private transient Map<String, ModelSpec> specs;
     private transient ListState<Long> generationState;
+    /** 0, or after a restore one more than any generation published before; see {@link #generation}. */
     private transient long generation;
     private transient UpdaterMetrics metrics;
 
@@ -107,7 +110,19 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
 
     @Override
     public void snapshotState(FunctionSnapshotContext context) throws Exception {
-        generationState.update(List.of(generation));
+        long highest = generation;
+        for (ModelSpec spec : models) {
+            highest = Math.max(highest, generation(spec));
+        }
+        generationState.update(List.of(highest));
+    }
+
+    /**
+     * The generation a model's versions carry: its start point's (higher than any stored for it),
+     * or, after a restore, a higher one than every model had published before the failure.
+     */
+    private long generation(ModelSpec spec) {
+        return Math.max(generation, spec.start().generation());
     }
 
     @Override
@@ -122,8 +137,10 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
         ValueState<ModelState> state = ctx.globalState().getState(STATE);
         ModelState s = state.value();
         if (s == null) {
-            s = new ModelState(generation, 0, 0, spec.initialParameters().clone(), new double[rule.stateSize()], 0, 0, 0, 0,
-                    0, 0, 0, 0, 0, 0, 0, 0, 0, System.currentTimeMillis(), new long[0], new int[0], new long[0], 0);
+            StartPoint start = spec.start();
+            s = new ModelState(generation(spec), start.version(), start.step(), start.parameters().clone(),
+                    start.optimizerState().clone(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, start.version(),
+                    System.currentTimeMillis(), new long[0], new int[0], new long[0], 0);
         }
         double[] theta = s.parameters();
         double[] sum = new double[theta.length];
@@ -198,7 +215,7 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
         // block was too stale: the workers' flow control waits for the consumed counts
         boolean advanced = consumed > 0;
         long now = System.currentTimeMillis();
-        ModelState n = new ModelState(generation, s.version() + (advanced ? 1 : 0), s.step() + (updated ? 1 : 0), next,
+        ModelState n = new ModelState(generation(spec), s.version() + (advanced ? 1 : 0), s.step() + (updated ? 1 : 0), next,
                 optimizerState, s.rowsTrained() + trained, s.rowsRejected() + rejected,
                 s.lossSum() + (updated ? lossSum : 0), s.correct() + (updated ? correct : 0),
                 s.windowRows() + trained, s.windowLossSum() + (updated ? lossSum : 0),
@@ -234,12 +251,14 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
         for (int p = 0; p < s.offsets().length; p++) {
             offsets.add(p + "=" + s.offsets()[p]);
         }
-        Architecture architecture = spec.architecture();
+        StartPoint start = spec.start();
+        UpdateRule rule = spec.updateRule();
         return new ModelSnapshot(spec.id(), s.generation(), s.version(), last, now, s.rowsTrained(), s.rowsRejected(),
                 windowLoss, windowAccuracy, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-                spec.updateRule().learningRate(Math.max(1, s.step())), stalenessMean, s.stalenessMax(),
-                s.blocksDropped(), s.updatesRefused(), architecture.toJson(), architecture.sizes(), spec.configHash(),
-                offsets.toString(), s.parameters());
+                rule.learningRate(Math.max(1, s.step())), stalenessMean, s.stalenessMax(), s.blocksDropped(),
+                s.updatesRefused(), spec.networkSpec().toJson(), spec.architecture().sizes(), spec.configHash(),
+                offsets.toString(), s.parameters(), s.step(), start.parentModel(), start.parentVersion(),
+                rule.optimizer().name(), s.optimizerState());
     }
 
     private static int indexOf(int[] keys, int key) {

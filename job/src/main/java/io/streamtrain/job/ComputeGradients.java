@@ -3,6 +3,7 @@ package io.streamtrain.job;
 import io.streamtrain.compute.ComputeBackend;
 import io.streamtrain.compute.ComputeBackendException;
 import io.streamtrain.config.ModelSpec;
+import io.streamtrain.config.StartPoint;
 import io.streamtrain.connectors.record.ModelVersion;
 import io.streamtrain.nn.Architecture;
 import io.streamtrain.nn.BatchStats;
@@ -41,7 +42,9 @@ import org.slf4j.LoggerFactory;
  * <p>Parameters arrive as a broadcast stream of {@link ModelVersion}s; broadcast state keeps,
  * per model id, the newest by {@code (generation, version)}, so duplicates and replays from the
  * parameters topic change nothing. Until a model's first version arrives a worker computes on its
- * version 0, the seeded initial parameters, which every worker and the updater derive alike.
+ * {@link StartPoint}'s parameters (version 0, the seeded initial parameters,
+ * on a cold start; a stored version on a warm start), which every worker and the updater are
+ * handed alike.
  *
  * <p>Flow control bounds staleness: a shard has at most {@code maxInFlight} blocks that the
  * newest known version of some model has not yet consumed (the minimum over models decides, so
@@ -98,13 +101,25 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
         Learner(ModelSpec spec, DataType dtype, int batchSize) {
             this.spec = spec;
             this.network = Kernel.AUTO.create(spec.architecture(), dtype, batchSize);
-            this.network.setParameters(spec.initialParameters());
+            this.network.setParameters(spec.start().parameters());
             this.gradient = new double[spec.architecture().parameterCount()];
+            this.loadedGeneration = spec.start().generation();
+            this.loadedVersion = spec.start().version();
+        }
+
+        /**
+         * Whether {@code version} is past the start point: a warm start's timeline is not replaced by
+         * versions of an older timeline that might still be on the parameters topic.
+         */
+        boolean isAfterStart(ModelVersion version) {
+            StartPoint start = spec.start();
+            return version.generation() != start.generation() ? version.generation() > start.generation()
+                    : version.version() > start.version();
         }
     }
 
     /**
-     * @param models the models trained on every block, each with its version 0
+     * @param models the models trained on every block, each with where its timeline starts
      * @param maxInFlight blocks a shard may have sent that the newest version of some model has
      *     not consumed yet
      * @param parsers parallelism of the parsers: each sends every shard one end marker
@@ -201,7 +216,7 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
         }
         BroadcastState<String, ModelVersion> state = ctx.getBroadcastState(PARAMETERS);
         loadNewest(state);
-        if (version.isNewerThan(state.get(version.model()))) {
+        if (version.isNewerThan(state.get(version.model())) && learner.isAfterStart(version)) {
             state.put(version.model(), version);
             learner.newest = version;
             metrics.versionReceived(version);

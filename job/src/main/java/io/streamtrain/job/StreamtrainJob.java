@@ -6,6 +6,7 @@ import io.streamtrain.config.ModelSpec;
 import io.streamtrain.config.SinkOptions;
 import io.streamtrain.config.StreamtrainConfig;
 import io.streamtrain.config.TrainingOptions;
+import io.streamtrain.connectors.jdbc.Retention;
 import io.streamtrain.connectors.jdbc.SnapshotSink;
 import io.streamtrain.connectors.kafka.DeadLetterSerializer;
 import io.streamtrain.connectors.kafka.ModelVersionDeserializer;
@@ -67,13 +68,32 @@ public final class StreamtrainJob {
     private final Sink<ModelVersion> paramsSink;
     private final Sink<DeadLetter> deadLetterSink;
     private final Sink<ModelSnapshot> snapshotSink;
+    private final List<ModelSpec> models;
 
     /**
+     * A job whose models cold-start from their configured initial parameters (version 0, generation 0).
+     *
      * @param holdout the held-out rows, bounded; null for none (snapshots then carry no held-out scores)
      */
     public StreamtrainJob(StreamtrainConfig config, Source<RawRow, ?, ?> rows, Source<RawRow, ?, ?> holdout,
             Source<ModelVersion, ?, ?> params, Sink<ModelVersion> paramsSink, Sink<DeadLetter> deadLetterSink,
             Sink<ModelSnapshot> snapshotSink) {
+        this(config, config.models(), rows, holdout, params, paramsSink, deadLetterSink, snapshotSink);
+    }
+
+    /**
+     * @param models the configured models, in order, each with where its timeline starts (see
+     *     {@link ResolveStartPoint})
+     * @param holdout the held-out rows, bounded; null for none (snapshots then carry no held-out scores)
+     */
+    public StreamtrainJob(StreamtrainConfig config, List<ModelSpec> models, Source<RawRow, ?, ?> rows,
+            Source<RawRow, ?, ?> holdout, Source<ModelVersion, ?, ?> params, Sink<ModelVersion> paramsSink,
+            Sink<DeadLetter> deadLetterSink, Sink<ModelSnapshot> snapshotSink) {
+        if (!ModelSpec.ids(models).equals(ModelSpec.ids(config.models()))) {
+            throw new IllegalArgumentException("models " + ModelSpec.ids(models) + " are not the configured "
+                    + ModelSpec.ids(config.models()));
+        }
+        this.models = List.copyOf(models);
         this.config = config;
         this.rows = rows;
         this.holdout = holdout;
@@ -90,6 +110,7 @@ public final class StreamtrainJob {
      *     for an unbounded run
      * @param startMillis versions on the parameters topic older than this belong to another run
      * @throws IllegalStateException naming kafka.holdout-topic when that topic does not exist
+     * @throws java.sql.SQLException when the sink database cannot be read for the start points
      */
     public static StreamtrainJob fromConfig(StreamtrainConfig config, String bootstrapServers,
             Map<TopicPartition, Long> rowsStoppingOffsets, long startMillis) throws Exception {
@@ -133,7 +154,7 @@ public final class StreamtrainJob {
                 .setProperty("linger.ms", "5")
                 .build();
         SnapshotSink snapshots = new SnapshotSink(config.get(SinkOptions.URL), config.get(SinkOptions.TABLE_PREFIX),
-                config.get(SinkOptions.RETAIN_VERSIONS));
+                new Retention(config.get(SinkOptions.RETAIN_VERSIONS), config.get(SinkOptions.RETAIN_EVERY)));
         Source<ModelVersion, ?, ?> params = rowsStoppingOffsets == null
                 ? paramsSource
                 : new StopOnFinalSource<>(paramsSource, ModelSpec.ids(config.models()));
@@ -154,14 +175,19 @@ public final class StreamtrainJob {
                 .setDeserializer(new RawRowDeserializer())
                 .setProperty("fetch.max.wait.ms", "50")
                 .build();
-        return new StreamtrainJob(config, rowsBuilder.build(), holdout, params, paramsSink, deadLetters, snapshots);
+        return new StreamtrainJob(config, ResolveStartPoint.resolve(config), rowsBuilder.build(), holdout, params,
+                paramsSink, deadLetters, snapshots);
+    }
+
+    /** The models, in the order of the configuration, each with where its timeline starts. */
+    public List<ModelSpec> models() {
+        return models;
     }
 
     /** Adds the training graph to {@code env}. */
     public void build(StreamExecutionEnvironment env) {
         int parallelism = config.parallelism();
         int shards = config.shards();
-        List<ModelSpec> models = config.models();
         Architecture rowShape = config.architecture();
         int batchSize = config.get(TrainingOptions.BATCH_SIZE);
         // one window per model: more updater subtasks than models would idle

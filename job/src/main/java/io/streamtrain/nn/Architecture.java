@@ -159,15 +159,6 @@ public final class Architecture implements Serializable {
         return mask;
     }
 
-    /** A compact JSON description, stored with every snapshot. */
-    public String toJson() {
-        return "{\"layers\":["
-                + Arrays.stream(sizes).mapToObj(Integer::toString).collect(Collectors.joining(","))
-                + "],\"hidden\":\"" + hidden.configName()
-                + "\",\"output\":\"" + output.configName()
-                + "\",\"loss\":\"" + loss.configName() + "\"}";
-    }
-
     @Override
     public boolean equals(Object o) {
         if (!(o instanceof Architecture)) {

@@ -249,4 +249,132 @@ class StreamtrainConfigTest {
         assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("kafka.holdout-topic", "a b")))
                 .hasMessageStartingWith("kafka.holdout-topic");
     }
+
+    @Test
+    void environmentReferencesAreSubstitutedInFilesAndOverridesButNeitherHashedNorPrinted(@TempDir Path dir)
+            throws Exception {
+        Path yaml = dir.resolve("pg.yaml");
+        Files.writeString(yaml, "sink:\n  url: jdbc:postgresql://db:5432/train?user=${env:PGUSER}&password=${env:PGPASSWORD}\n");
+        Map<String, String> env = Map.of("PGUSER", "trainer", "PGPASSWORD", "s3cr3t", "OTHER", "t2_");
+        StreamtrainConfig c = StreamtrainConfig.load(yaml, Map.of("sink.table-prefix", "${env:OTHER}"), env::get);
+        assertThat(c.get(SinkOptions.URL)).isEqualTo("jdbc:postgresql://db:5432/train?user=trainer&password=s3cr3t");
+        assertThat(c.get(SinkOptions.TABLE_PREFIX)).isEqualTo("t2_");
+        assertThat(c.redacted().toString()).contains("user=${env:PGUSER}", "${env:OTHER}").doesNotContain("s3cr3t");
+        assertThat(StreamtrainConfig.redact(c.get(SinkOptions.URL))).doesNotContain("s3cr3t").contains("password=***");
+        // the hash is of the text as written: another password, the same hash (the model's too)
+        StreamtrainConfig rotated = StreamtrainConfig.load(yaml, Map.of("sink.table-prefix", "${env:OTHER}"),
+                Map.of("PGUSER", "trainer", "PGPASSWORD", "n3w", "OTHER", "t2_")::get);
+        assertThat(rotated.hash()).isEqualTo(c.hash());
+        assertThat(rotated.models().get(0).configHash()).isEqualTo(c.models().get(0).configHash());
+        assertThatThrownBy(() -> StreamtrainConfig.load(yaml, Map.of(), Map.of("PGUSER", "x")::get))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("sink.url: environment variable PGPASSWORD is not set");
+        assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("model.id", "${env:}"), env::get))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("model.id: malformed");
+    }
+
+    @Test
+    void modelIdsFeatureNamesAndTablePrefixesCannotCarrySql(@TempDir Path dir) {
+        for (String id : new String[] {"seed'; DROP TABLE model_snapshot; --", "a b", "x\"y", "m:1", "a.b", ""}) {
+            assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("model.id", id))).isInstanceOf(ConfigException.class)
+                    .hasMessageStartingWith("model.id");
+            if (!id.isEmpty()) { // "a;" is the list [a]
+                assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("models", "a;" + id)))
+                        .isInstanceOf(ConfigException.class).hasMessageStartingWith("models");
+            }
+        }
+        assertThat(StreamtrainConfig.of(Map.of("model.id", "mnist-0v1_v2")).get(ModelOptions.ID)).isEqualTo("mnist-0v1_v2");
+        assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("sink.table-prefix", "x; DROP TABLE y")))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("sink.table-prefix");
+        assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("model.feature-names", "a;b) FROM t; --")))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("model.feature-names");
+        assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("model.feature-names", "a;b;c")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("3 names for 2 inputs");
+        assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("model.feature-names", "a;A")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("distinct");
+        StreamtrainConfig named = StreamtrainConfig.of(Map.of("model.feature-names", "height;weight"));
+        assertThat(named.networkSpec().toJson()).isEqualTo("{\"layers\":[2,2,2],\"hidden\":\"relu\",\"output\":"
+                + "\"softmax\",\"loss\":\"cross-entropy\",\"features\":[\"height\",\"weight\"]}");
+        assertThat(StreamtrainConfig.of(Map.of()).networkSpec().features()).containsExactly("x1", "x2");
+        assertThatThrownBy(() -> yaml(dir, TWO_MODELS, Map.of("models.wide.model.feature-names", "a;b) --")))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("models.wide.model.feature-names");
+    }
+
+    @Test
+    void everyModelOfAListNamesItsInputsAlike(@TempDir Path dir) throws Exception {
+        StreamtrainConfig inherited = yaml(dir, TWO_MODELS, Map.of("model.feature-names", "height;weight"));
+        assertThat(inherited.models()).allSatisfy(m -> {
+            assertThat(m.features()).containsExactly("height", "weight");
+            assertThat(m.networkSpec().toJson()).contains("\"features\":[\"height\",\"weight\"]");
+        });
+        assertThat(yaml(dir, TWO_MODELS, Map.of("model.feature-names", "height;weight",
+                "models.wide.model.feature-names", "height;weight")).models().get(1).features())
+                .containsExactly("height", "weight");
+        assertThatThrownBy(() -> yaml(dir, TWO_MODELS, Map.of("model.feature-names", "height;weight",
+                "models.wide.model.feature-names", "h;w")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("models.wide.model.feature-names: model 'wide' names its inputs [h, w], "
+                        + "model 'small' [height, weight] (model.feature-names)");
+        // names set for one model only: the other reads x1, x2
+        assertThatThrownBy(() -> yaml(dir, TWO_MODELS, Map.of("models.wide.model.feature-names", "h;w")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("models.wide.model.feature-names: model 'wide' names its inputs [h, w], "
+                        + "model 'small' [x1, x2]");
+    }
+
+    @Test
+    void initFromNamesAModelAndAVersion() {
+        assertThat(StreamtrainConfig.of(Map.of()).models().get(0).initFrom()).isNull();
+        assertThat(StreamtrainConfig.of(Map.of()).warmStarts()).isFalse();
+        StreamtrainConfig warm = StreamtrainConfig.of(Map.of("model.init-from", "seed:300"));
+        assertThat(warm.models().get(0).initFrom()).isEqualTo(new InitFrom("seed", 300, "model.init-from"));
+        assertThat(warm.warmStarts()).isTrue();
+        // one model may start from another model's snapshot
+        assertThat(StreamtrainConfig.of(Map.of("model.id", "fork", "model.init-from", "a.b-c:latest")).models().get(0)
+                .initFrom()).isEqualTo(new InitFrom("a.b-c", InitFrom.LATEST, "model.init-from"));
+        for (String bad : new String[] {"seed", "seed:", ":3", "seed:-1", "seed:x", "s'--:3"}) {
+            assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("model.init-from", bad)))
+                    .isInstanceOf(ConfigException.class).hasMessageStartingWith("model.init-from");
+        }
+        assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("model.init-from", "seed:3;seed:4")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("model.init-from: model 'seed' starts from one snapshot");
+        // the hash records where a model started
+        assertThat(warm.hash()).isNotEqualTo(StreamtrainConfig.of(Map.of()).hash());
+    }
+
+    @Test
+    void withAModelsListInitFromStartsTheNamedModelsOnly(@TempDir Path dir) throws Exception {
+        StreamtrainConfig c = yaml(dir, TWO_MODELS, Map.of("model.init-from", "wide:20"));
+        assertThat(c.models()).extracting(ModelSpec::initFrom)
+                .containsExactly(null, new InitFrom("wide", 20, "model.init-from"));
+        StreamtrainConfig both = yaml(dir, TWO_MODELS, Map.of("model.init-from", "wide:20;small:latest"));
+        assertThat(both.models()).extracting(m -> m.initFrom().toString()).containsExactly("small:latest", "wide:20");
+        // an entry's own key may start it from any model's snapshot
+        StreamtrainConfig own = yaml(dir, TWO_MODELS, Map.of("models.small.model.init-from", "seed:7"));
+        assertThat(own.models()).extracting(ModelSpec::initFrom)
+                .containsExactly(new InitFrom("seed", 7, "models.small.model.init-from"), null);
+        // the per-model hash changes for the warm-started model alone
+        StreamtrainConfig cold = yaml(dir, TWO_MODELS, Map.of());
+        assertThat(c.models().get(0).configHash()).isEqualTo(cold.models().get(0).configHash());
+        assertThat(c.models().get(1).configHash()).isNotEqualTo(cold.models().get(1).configHash());
+
+        assertThatThrownBy(() -> yaml(dir, TWO_MODELS, Map.of("model.init-from", "seed:20")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("model.init-from: seed:20 names no model of models [small, wide]")
+                .hasMessageContaining("models.<id>.model.init-from");
+        assertThatThrownBy(() -> yaml(dir, TWO_MODELS, Map.of("model.init-from", "wide:20;wide:30")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("model.init-from: model 'wide' is named twice");
+        assertThatThrownBy(() -> yaml(dir, TWO_MODELS, Map.of("model.init-from", "wide:20",
+                "models.wide.model.init-from", "small:3")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("model.init-from: wide:20 and models.wide.model.init-from=small:3 both say");
+        assertThatThrownBy(() -> yaml(dir, TWO_MODELS, Map.of("models.wide.model.init-from", "small:3;small:4")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("models.wide.model.init-from: model 'wide' starts from one snapshot");
+        assertThatThrownBy(() -> yaml(dir, TWO_MODELS, Map.of("models.wide.model.init-from", "small")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("models.wide.model.init-from: expected MODEL:VERSION");
+    }
 }

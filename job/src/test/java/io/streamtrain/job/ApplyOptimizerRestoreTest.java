@@ -3,6 +3,8 @@ package io.streamtrain.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamtrain.config.ModelSpec;
+import io.streamtrain.config.StartPoint;
+import io.streamtrain.connectors.record.ModelSnapshot;
 import io.streamtrain.connectors.record.ModelVersion;
 import io.streamtrain.nn.Adam;
 import io.streamtrain.nn.Architecture;
@@ -24,7 +26,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The parameter updater's optimizer state lives in Flink state: a restored updater continues
- * Adam's and momentum's moments bit for bit, as if it had never stopped.
+ * Adam's and momentum's moments bit for bit, as if it had never stopped; a warm-started model
+ * continues from its start point's parameters, moments and step in the same way.
  */
 class ApplyOptimizerRestoreTest {
     private static final Architecture SEED = Architecture.seed();
@@ -41,10 +44,15 @@ class ApplyOptimizerRestoreTest {
     /** The updater as the job builds it: keyed by model, a window per model, one block per step. */
     private static KeyedOneInputStreamOperatorTestHarness<String, GradientBlock, ModelVersion> updater()
             throws Exception {
+        return updater(MODELS);
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, GradientBlock, ModelVersion> updater(
+            List<ModelSpec> models) throws Exception {
         var builder = new WindowOperatorBuilder<GradientBlock, String, GlobalWindow>(GlobalWindows.create(),
                 new UpdateTrigger(1, 0), new ExecutionConfig(), TypeInformation.of(GradientBlock.class),
                 new StreamtrainJob.ModelKey(), Types.STRING);
-        var operator = builder.process(new ApplyOptimizer(MODELS, -1, new SnapshotPolicy(0, 0), "rows", 1));
+        var operator = builder.process(new ApplyOptimizer(models, -1, new SnapshotPolicy(0, 0), "rows", 1));
         var harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, new StreamtrainJob.ModelKey(), Types.STRING);
         harness.setup();
         return harness;
@@ -81,15 +89,85 @@ class ApplyOptimizerRestoreTest {
 
     /** Parameters after each of the first {@code steps} blocks, by the update rule alone, one state throughout. */
     private static List<double[]> reference(ModelSpec model, int steps) {
+        return reference(model, steps, new double[model.updateRule().stateSize()]);
+    }
+
+    /** {@link #reference(ModelSpec, int)}, leaving the optimizer state after the last step in {@code state}. */
+    private static List<double[]> reference(ModelSpec model, int steps, double[] state) {
         UpdateRule rule = model.updateRule();
         double[] theta = INITIAL.clone();
-        double[] state = new double[rule.stateSize()];
         List<double[]> out = new ArrayList<>();
         for (int k = 0; k < steps; k++) {
             rule.apply(theta, gradient(k), ROWS, state, k + 1);
             out.add(theta.clone());
         }
         return out;
+    }
+
+    private static GradientBlock end(String model) {
+        return new GradientBlock(model, 0, 0, 0, new double[0], 0, 0, 0, 0, true, new int[0], new long[0]);
+    }
+
+    @Test
+    void aWarmStartedModelContinuesFromItsStartPointNextToAColdOne() throws Exception {
+        // "adam" starts from what it had after BEFORE steps, stored as version 40 of generation 2;
+        // "momentum" starts cold
+        ModelSpec adam = MODELS.get(0);
+        double[] state = new double[adam.updateRule().stateSize()];
+        List<double[]> reference = reference(adam, BEFORE + AFTER);
+        List<double[]> stored = reference(adam, BEFORE, state);
+        StartPoint start = new StartPoint(2, 40, BEFORE, stored.get(BEFORE - 1), state, "adam", 12);
+        List<ModelSpec> models = List.of(adam.withStart(start), MODELS.get(1));
+        OperatorSubtaskState checkpoint;
+        try (var h = updater(models)) {
+            h.open();
+            for (int k = 0; k < AFTER; k++) {
+                h.processElement(block("adam", BEFORE + k), 0);
+                h.processElement(block("momentum", k), 0);
+            }
+            List<ModelVersion> warm = versions(h, "adam");
+            assertThat(warm).extracting(ModelVersion::version).containsExactly(41L, 42L, 43L, 44L, 45L);
+            for (int i = 0; i < AFTER; i++) {
+                assertThat(warm.get(i).generation()).isEqualTo(2);
+                // bit for bit the steps it would have taken had it never stopped
+                assertThat(warm.get(i).parameters()).containsExactly(reference.get(BEFORE + i));
+                assertThat(warm.get(i).rowsTrained()).isEqualTo((long) (i + 1) * ROWS); // counters start again
+            }
+            List<ModelVersion> cold = versions(h, "momentum");
+            assertThat(cold).extracting(ModelVersion::version).containsExactly(1L, 2L, 3L, 4L, 5L);
+            assertThat(cold).allSatisfy(v -> assertThat(v.generation()).isZero());
+            assertThat(cold.get(AFTER - 1).parameters()).containsExactly(reference(MODELS.get(1), AFTER).get(AFTER - 1));
+
+            h.processElement(end("adam"), 0);
+            h.processElement(end("momentum"), 0);
+            List<ModelSnapshot> snapshots = h.getSideOutput(ApplyOptimizer.SNAPSHOTS).stream()
+                    .map(r -> r.getValue()).toList();
+            assertThat(snapshots).extracting(ModelSnapshot::model).containsExactly("adam", "momentum");
+            ModelSnapshot a = snapshots.get(0);
+            assertThat(a.version()).isEqualTo(45);
+            assertThat(a.optimizerStep()).isEqualTo(BEFORE + AFTER);
+            assertThat(a.parentModel()).isEqualTo("adam");
+            assertThat(a.parentVersion()).isEqualTo(12);
+            assertThat(a.optimizer()).isEqualTo("adam");
+            double[] after = new double[state.length];
+            reference(adam, BEFORE + AFTER, after);
+            assertThat(a.optimizerState()).containsExactly(after);
+            ModelSnapshot m = snapshots.get(1);
+            assertThat(m.parentModel()).isNull();
+            assertThat(m.parentVersion()).isEqualTo(-1);
+            assertThat(m.optimizerStep()).isEqualTo(AFTER);
+            checkpoint = h.snapshot(1, 0);
+        }
+        // a restore raises every model's generation past all that were published
+        try (var restored = updater(models)) {
+            restored.initializeState(checkpoint);
+            restored.open();
+            restored.processElement(block("adam", BEFORE + AFTER), 0);
+            restored.processElement(block("momentum", AFTER), 0);
+            assertThat(restored.extractOutputValues()).extracting(ModelVersion::model, ModelVersion::generation,
+                    ModelVersion::version).containsExactly(org.assertj.core.groups.Tuple.tuple("adam", 3L, 46L),
+                    org.assertj.core.groups.Tuple.tuple("momentum", 3L, 6L));
+        }
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.streamtrain.compute.ComputeBackend;
 import io.streamtrain.compute.ComputeBackendException;
 import io.streamtrain.config.ModelSpec;
+import io.streamtrain.config.StartPoint;
 import io.streamtrain.connectors.record.ModelVersion;
 import io.streamtrain.data.SeedData;
 import io.streamtrain.nn.Activation;
@@ -257,6 +258,40 @@ class ComputeGradientsTest {
             assertThat(out.subList(2, 4)).extracting(GradientBlock::model, GradientBlock::baseVersion)
                     .containsExactly(org.assertj.core.groups.Tuple.tuple("seed", 1L),
                             org.assertj.core.groups.Tuple.tuple("wide", 1L));
+        }
+    }
+
+    @Test
+    void aWarmStartedModelComputesOnItsStartPointNextToAColdOne() throws Exception {
+        double[] stored = Arrays.stream(WIDE_INITIAL).map(p -> p * 0.25 - 0.1).toArray();
+        StartPoint start = new StartPoint(2, 40, 40, stored, new double[0], "wide", 30);
+        try (var two = ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
+                new ComputeGradients(List.of(SEED_MODEL, WIDE_MODEL.withStart(start)), false, BATCH, 1, 1,
+                        ComputeBackend.Choice.AUTO),
+                new StreamtrainJob.ShardKey(), Types.INT, ComputeGradients.PARAMETERS)) {
+            RowBlock b = block(1, 0);
+            two.processElement(b, 0);
+            List<GradientBlock> out = two.extractOutputValues();
+            assertThat(out).extracting(GradientBlock::model, GradientBlock::baseGeneration, GradientBlock::baseVersion)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("seed", 0L, 0L),
+                            org.assertj.core.groups.Tuple.tuple("wide", 2L, 40L));
+            assertThat(out.get(0).gradient()).containsExactly(expectedGradient(SEED, INITIAL, b, new BatchStats[1]));
+            assertThat(out.get(1).gradient()).containsExactly(expectedGradient(WIDE, stored, b, new BatchStats[1]));
+
+            // versions of an older timeline do not replace the start point; the new timeline's do
+            two.processBroadcastElement(version("wide", 1, 90, WIDE_INITIAL, 1, 1), 0);
+            two.processBroadcastElement(version("wide", 2, 40, WIDE_INITIAL, 1, 1), 0);
+            assertThat(two.getBroadcastState(ComputeGradients.PARAMETERS).contains("wide")).isFalse();
+            double[] v41 = Arrays.stream(stored).map(p -> p + 0.01).toArray();
+            two.processBroadcastElement(version("wide", 2, 41, v41, 1, 1), 0);
+            two.processBroadcastElement(version("seed", 0, 1, INITIAL, 1, 1), 0);
+            RowBlock c = block(1, 8);
+            two.processElement(c, 0);
+            out = two.extractOutputValues();
+            assertThat(out.subList(2, 4)).extracting(GradientBlock::model, GradientBlock::baseVersion)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("seed", 1L),
+                            org.assertj.core.groups.Tuple.tuple("wide", 41L));
+            assertThat(out.get(3).gradient()).containsExactly(expectedGradient(WIDE, v41, c, new BatchStats[1]));
         }
     }
 

@@ -62,8 +62,8 @@ class EvaluateHoldoutTest {
 
     private static ModelSnapshot snapshot(String model, Architecture arch, long version, double[] parameters) {
         return new ModelSnapshot(model, 0, version, false, 0, 100, 0, 0.5, 0.9, Double.NaN, Double.NaN, Double.NaN,
-                Double.NaN, Double.NaN, 0.1, 0, 0, 0, 0, arch.toJson(), arch.sizes(), "hash", "rows:0=100",
-                parameters);
+                Double.NaN, Double.NaN, 0.1, 0, 0, 0, 0, spec(model, arch).networkSpec().toJson(), arch.sizes(), "hash",
+                "rows:0=100", parameters);
     }
 
     private static double[] parameters(Architecture arch, long seed) {

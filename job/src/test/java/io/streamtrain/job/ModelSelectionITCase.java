@@ -72,7 +72,7 @@ class ModelSelectionITCase extends LocalLoopTestBase {
             assertThat(last.rowsTrained()).isEqualTo(ROWS);
             assertThat(last.sourceOffsets()).isEqualTo("rows:0=2003,1=2002");
             assertThat(last.configHash()).isEqualTo(model.configHash());
-            assertThat(last.architectureJson()).isEqualTo(model.architecture().toJson());
+            assertThat(last.architectureJson()).isEqualTo(model.networkSpec().toJson());
             // every snapshot, not only the final one, was scored on the whole held-out set
             assertThat(snapshots).allSatisfy(s -> {
                 assertThat(s.holdoutAccuracy()).as("%s v%d", s.model(), s.version()).isBetween(0.0, 1.0);
