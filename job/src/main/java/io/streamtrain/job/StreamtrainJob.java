@@ -24,6 +24,7 @@ import io.streamtrain.nn.Architecture;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -34,6 +35,7 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -114,6 +116,16 @@ public final class StreamtrainJob {
      */
     public static StreamtrainJob fromConfig(StreamtrainConfig config, String bootstrapServers,
             Map<TopicPartition, Long> rowsStoppingOffsets, long startMillis) throws Exception {
+        return fromConfig(config, bootstrapServers, rowsStoppingOffsets, startMillis, new RawRowDeserializer());
+    }
+
+    /**
+     * The production wiring with another deserializer of the rows topic's records (a benchmark
+     * wraps {@link RawRowDeserializer} to time the first row read).
+     */
+    public static StreamtrainJob fromConfig(StreamtrainConfig config, String bootstrapServers,
+            Map<TopicPartition, Long> rowsStoppingOffsets, long startMillis,
+            KafkaRecordDeserializationSchema<RawRow> rowsDeserializer) throws Exception {
         String group = config.get(KafkaOptions.GROUP_ID);
         int maxBytes = config.get(KafkaOptions.MAX_MESSAGE_BYTES);
         var rowsBuilder = KafkaSource.<RawRow>builder()
@@ -122,7 +134,7 @@ public final class StreamtrainJob {
                 .setGroupId(group + "-rows")
                 .setClientIdPrefix(group + "-rows")
                 .setStartingOffsets(OffsetsInitializer.earliest())
-                .setDeserializer(new RawRowDeserializer())
+                .setDeserializer(rowsDeserializer)
                 // shortens the consumer's close at the end of a bounded run (~450 ms -> ~50 ms)
                 .setProperty("fetch.max.wait.ms", "50");
         if (rowsStoppingOffsets != null) {
@@ -184,34 +196,39 @@ public final class StreamtrainJob {
         return models;
     }
 
+    /**
+     * This job with its snapshot sink replaced by {@code wrap} applied to it (a benchmark wraps
+     * the sink to time the writes).
+     */
+    public StreamtrainJob withSnapshotSink(UnaryOperator<Sink<ModelSnapshot>> wrap) {
+        return new StreamtrainJob(config, models, rows, holdout, params, paramsSink, deadLetterSink,
+                wrap.apply(snapshotSink));
+    }
+
+    /**
+     * Adds the input half of the graph to {@code env} and returns its blocks, before the shuffle
+     * to the gradient workers: the rows source and the row parser, whose dead letters go to the
+     * dead-letter sink. A benchmark of the input path ends it in a discarding sink.
+     */
+    public SingleOutputStreamOperator<RowBlock> buildInput(StreamExecutionEnvironment env) {
+        configure(env);
+        SingleOutputStreamOperator<RowBlock> blocks = parseRows(env, rowFormat());
+        blocks.getSideOutput(BlockRows.DEAD_LETTERS).sinkTo(deadLetterSink).name("dead-letter-sink")
+                .uid("dead-letter-sink").setParallelism(config.parallelism());
+        return blocks;
+    }
+
     /** Adds the training graph to {@code env}. */
     public void build(StreamExecutionEnvironment env) {
         int parallelism = config.parallelism();
         int shards = config.shards();
-        Architecture rowShape = config.architecture();
         int batchSize = config.get(TrainingOptions.BATCH_SIZE);
         // one window per model: more updater subtasks than models would idle
         int updaters = Math.min(models.size(), parallelism);
 
-        env.setMaxParallelism(MAX_PARALLELISM);
-        env.getConfig().enableObjectReuse();
-        // the feedback loop's latency is the staleness budget: flush every record at once
-        env.setBufferTimeout(0);
-        Duration checkpoints = config.get(JobOptions.CHECKPOINT_INTERVAL);
-        if (!checkpoints.isZero()) {
-            env.enableCheckpointing(checkpoints.toMillis());
-        }
-
-        // every model reads the same rows (the configuration checks they agree on the shape)
-        RowFormat format = RowFormats.fromConfig(config, rowShape);
-        SingleOutputStreamOperator<RowBlock> blocks = env
-                .fromSource(rows, WatermarkStrategy.noWatermarks(), "rows-source", TypeInformation.of(RawRow.class))
-                .uid("rows-source")
-                .setParallelism(parallelism)
-                .transform("row-parser", TypeInformation.of(RowBlock.class), new BlockRows(format, batchSize,
-                        config.get(TrainingOptions.BATCH_TIMEOUT).toMillis(), shardKeys(shards, parallelism)))
-                .uid("row-parser")
-                .setParallelism(parallelism);
+        configure(env);
+        RowFormat format = rowFormat();
+        SingleOutputStreamOperator<RowBlock> blocks = parseRows(env, format);
         DataStream<DeadLetter> deadLetters = blocks.getSideOutput(BlockRows.DEAD_LETTERS);
 
         BroadcastStream<ModelVersion> versionsIn = env
@@ -267,6 +284,37 @@ public final class StreamtrainJob {
         }
         deadLetters.sinkTo(deadLetterSink).name("dead-letter-sink").uid("dead-letter-sink").setParallelism(parallelism);
         snapshots.sinkTo(snapshotSink).name("snapshot-sink").uid("snapshot-sink").setParallelism(1);
+    }
+
+    /** The job's settings of the environment. */
+    private void configure(StreamExecutionEnvironment env) {
+        env.setMaxParallelism(MAX_PARALLELISM);
+        env.getConfig().enableObjectReuse();
+        // the feedback loop's latency is the staleness budget: flush every record at once
+        env.setBufferTimeout(0);
+        Duration checkpoints = config.get(JobOptions.CHECKPOINT_INTERVAL);
+        if (!checkpoints.isZero()) {
+            env.enableCheckpointing(checkpoints.toMillis());
+        }
+    }
+
+    /** Every model reads the same rows (the configuration checks they agree on the shape). */
+    private RowFormat rowFormat() {
+        return RowFormats.fromConfig(config, config.architecture());
+    }
+
+    /** The rows source and the row parser cutting blocks (dead letters on its side output). */
+    private SingleOutputStreamOperator<RowBlock> parseRows(StreamExecutionEnvironment env, RowFormat format) {
+        int parallelism = config.parallelism();
+        return env
+                .fromSource(rows, WatermarkStrategy.noWatermarks(), "rows-source", TypeInformation.of(RawRow.class))
+                .uid("rows-source")
+                .setParallelism(parallelism)
+                .transform("row-parser", TypeInformation.of(RowBlock.class), new BlockRows(format,
+                        config.get(TrainingOptions.BATCH_SIZE), config.get(TrainingOptions.BATCH_TIMEOUT).toMillis(),
+                        shardKeys(config.shards(), parallelism)))
+                .uid("row-parser")
+                .setParallelism(parallelism);
     }
 
     /**

@@ -1,0 +1,107 @@
+package io.streamtrain.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordedFrame;
+import jdk.jfr.consumer.RecordedStackTrace;
+import jdk.jfr.consumer.RecordingFile;
+
+/**
+ * Where the time went in each child's Java Flight Recording ({@code bench --profile}): the CPU
+ * samples ({@code jdk.ExecutionSample}) counted by thread (in Flink, a thread is a chain of
+ * operators), by top frame (self time), and by the innermost streamtrain frame on the stack
+ * (which of our methods the time is spent under, native code included). Written next to each
+ * recording as {@code <name>.txt}.
+ */
+final class ProfileSummary {
+    private static final int TOP = 15;
+
+    private ProfileSummary() {}
+
+    static void write(Path dir, PrintStream out) throws IOException {
+        List<Path> recordings;
+        try (Stream<Path> files = Files.list(dir)) {
+            recordings = files.filter(p -> p.toString().endsWith(".jfr")).sorted().toList();
+        }
+        for (Path jfr : recordings) {
+            String text = summarize(jfr);
+            Path txt = dir.resolve(jfr.getFileName().toString().replace(".jfr", ".txt"));
+            Files.writeString(txt, text);
+            out.println("  profile " + jfr + " -> " + txt);
+        }
+    }
+
+    static String summarize(Path jfr) throws IOException {
+        Counts java = new Counts();
+        Counts nativeCode = new Counts();
+        for (RecordedEvent e : RecordingFile.readAllEvents(jfr)) {
+            String type = e.getEventType().getName();
+            if (type.equals("jdk.ExecutionSample")) {
+                java.add(e);
+            } else if (type.equals("jdk.NativeMethodSample")) {
+                nativeCode.add(e);
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        sb.append(jfr.getFileName()).append(": ").append(java.samples).append(" samples in Java code (jdk.ExecutionSample), ")
+                .append(nativeCode.samples).append(" in native code (jdk.NativeMethodSample: ND4J's math, but also "
+                        + "threads waiting in I/O)\n");
+        table(sb, "Java samples by thread (a Flink task thread runs a chain of operators)", java.threads, java.samples);
+        table(sb, "Java samples by top frame (self time)", java.topFrames, java.samples);
+        table(sb, "Java samples by innermost streamtrain frame", java.ours, java.samples);
+        table(sb, "native samples by thread", nativeCode.threads, nativeCode.samples);
+        table(sb, "native samples by innermost streamtrain frame", nativeCode.ours, nativeCode.samples);
+        return sb.toString();
+    }
+
+    /** Samples counted three ways. */
+    private static final class Counts {
+        final Map<String, Integer> threads = new HashMap<>();
+        final Map<String, Integer> topFrames = new HashMap<>();
+        final Map<String, Integer> ours = new HashMap<>();
+        int samples;
+
+        void add(RecordedEvent e) {
+            RecordedStackTrace stack = e.getStackTrace();
+            if (stack == null || stack.getFrames().isEmpty()) {
+                return;
+            }
+            samples++;
+            String thread = e.getThread("sampledThread") == null ? null : e.getThread("sampledThread").getJavaName();
+            threads.merge(thread == null ? "?" : thread.replaceAll("#\\d+$", ""), 1, Integer::sum);
+            topFrames.merge(frame(stack.getFrames().get(0)), 1, Integer::sum);
+            String our = "(no streamtrain frame)";
+            for (RecordedFrame f : stack.getFrames()) {
+                if (f.getMethod().getType().getName().startsWith("io.streamtrain.")) {
+                    our = frame(f);
+                    break;
+                }
+            }
+            ours.merge(our, 1, Integer::sum);
+        }
+    }
+
+    private static String frame(RecordedFrame f) {
+        String type = f.getMethod().getType().getName();
+        return type.substring(type.lastIndexOf('.') + 1) + "." + f.getMethod().getName();
+    }
+
+    private static void table(StringBuilder sb, String title, Map<String, Integer> counts, int total) {
+        sb.append("\n").append(title).append(":\n");
+        List<Map.Entry<String, Integer>> entries = new ArrayList<>(counts.entrySet());
+        entries.sort(Map.Entry.<String, Integer>comparingByValue().reversed());
+        for (Map.Entry<String, Integer> e : entries.subList(0, Math.min(TOP, entries.size()))) {
+            sb.append(String.format(Locale.ROOT, "  %5.1f%%  %6d  %s%n", 100.0 * e.getValue() / Math.max(1, total),
+                    e.getValue(), e.getKey()));
+        }
+    }
+}

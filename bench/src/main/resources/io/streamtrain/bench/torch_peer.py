@@ -1,0 +1,149 @@
+"""The PyTorch peer of `streamtrain bench`: a plain training loop as a PyTorch user writes it.
+
+Reads a JSON request (the network, optimizer and step size of the job, the data files and, for
+mode "kafka", the topic), trains `runs` times from fresh parameters, and writes a JSON result:
+per run the rows, seconds, rows/s and held-out accuracy.
+
+mode "memory": the rows already in memory as tensors, a loop over slices of `step` rows.
+mode "kafka":  a kafka-python consumer reads the rows topic from the beginning, each message is
+               parsed (CSV: features then the label), `step` rows make a batch; timed from the
+               first message received to the last step done, as the job is timed from its first
+               row read.
+"""
+import json
+import resource
+import sys
+import time
+
+import numpy as np
+import torch
+
+
+def network(req):
+    sizes = req["layers"]
+    act = {"relu": torch.nn.ReLU, "sigmoid": torch.nn.Sigmoid, "tanh": torch.nn.Tanh,
+           "identity": torch.nn.Identity}[req["hidden_activation"]]
+    layers = []
+    for i in range(len(sizes) - 1):
+        layers.append(torch.nn.Linear(sizes[i], sizes[i + 1]))
+        if i < len(sizes) - 2:
+            layers.append(act())
+    return torch.nn.Sequential(*layers)
+
+
+def optimizer(req, net):
+    # L2 on the weights only, as the job does (torch's weight_decay adds l2 * W to the gradient)
+    weights = [p for n, p in net.named_parameters() if n.endswith("weight")]
+    biases = [p for n, p in net.named_parameters() if n.endswith("bias")]
+    groups = [{"params": weights, "weight_decay": req["l2"]}, {"params": biases, "weight_decay": 0.0}]
+    name = req["optimizer"]
+    if name == "sgd":
+        opt = torch.optim.SGD(groups, lr=req["learning_rate"])
+    elif name == "adam":
+        opt = torch.optim.Adam(groups, lr=req["learning_rate"], betas=(req["beta1"], req["beta2"]),
+                               eps=req["epsilon"])
+    else:
+        raise SystemExit("the PyTorch peer covers sgd and adam only, not " + name)
+    schedule = None
+    if req["schedule"] == "step":
+        schedule = torch.optim.lr_scheduler.StepLR(opt, step_size=req["schedule_step_size"],
+                                                   gamma=req["schedule_gamma"])
+    elif req["schedule"] != "constant":
+        raise SystemExit("the PyTorch peer covers the constant and step schedules only")
+    return opt, schedule
+
+
+def read_data(path):
+    header = np.fromfile(path, dtype="<i4", count=4)
+    rows, features, label_width = int(header[1]), int(header[2]), int(header[3])
+    data = np.fromfile(path, dtype="<f4", offset=16).reshape(rows, features + label_width)
+    return torch.from_numpy(data[:, :features].copy()), torch.from_numpy(data[:, features].astype(np.int64))
+
+
+def accuracy(net, x, y):
+    with torch.no_grad():
+        return (net(x).argmax(dim=1) == y).float().mean().item()
+
+
+def step(net, opt, schedule, loss_fn, xb, yb):
+    opt.zero_grad()
+    loss = loss_fn(net(xb), yb)
+    loss.backward()
+    opt.step()
+    if schedule is not None:
+        schedule.step()
+
+
+def train_memory(req, x, y):
+    torch.manual_seed(req["seed"])
+    net = network(req)
+    opt, schedule = optimizer(req, net)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    b = req["step_rows"]
+    n = x.shape[0]
+    t0 = time.perf_counter()
+    for i in range(0, n, b):
+        step(net, opt, schedule, loss_fn, x[i:i + b], y[i:i + b])
+    return net, n, time.perf_counter() - t0
+
+
+def train_kafka(req):
+    from kafka import KafkaConsumer, TopicPartition
+    torch.manual_seed(req["seed"])
+    net = network(req)
+    opt, schedule = optimizer(req, net)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    b = req["step_rows"]
+    total = req["rows"]
+    scale = req["feature_scale"]
+    consumer = KafkaConsumer(bootstrap_servers=req["bootstrap"], enable_auto_commit=False,
+                             max_partition_fetch_bytes=8 << 20, fetch_max_bytes=64 << 20)
+    parts = [TopicPartition(req["topic"], p) for p in range(req["partitions"])]
+    consumer.assign(parts)
+    consumer.seek_to_beginning(*parts)
+    xs, ys = [], []
+    seen = 0
+    t0 = None
+    while seen < total:
+        for records in consumer.poll(timeout_ms=1000).values():
+            for msg in records:
+                if t0 is None:
+                    t0 = time.perf_counter()
+                values = np.array(msg.value.split(b","), dtype=np.float32)
+                xs.append(values[:-1] * scale)
+                ys.append(int(values[-1]))
+                seen += 1
+                if len(xs) == b:
+                    step(net, opt, schedule, loss_fn, torch.from_numpy(np.stack(xs)), torch.tensor(ys))
+                    xs, ys = [], []
+    if xs:
+        step(net, opt, schedule, loss_fn, torch.from_numpy(np.stack(xs)), torch.tensor(ys))
+    seconds = time.perf_counter() - t0
+    consumer.close()
+    return net, seen, seconds
+
+
+def main():
+    req = json.load(open(sys.argv[1]))
+    torch.set_num_threads(req["threads"])
+    torch.set_num_interop_threads(1)
+    hx, hy = read_data(req["holdout"])
+    x = y = None
+    if req["mode"] == "memory":
+        x, y = read_data(req["data"])
+    runs = []
+    for _ in range(req["runs"]):
+        if req["mode"] == "memory":
+            net, rows, seconds = train_memory(req, x, y)
+        else:
+            net, rows, seconds = train_kafka(req)
+        runs.append({"rows": rows, "seconds": seconds, "rows_per_second": rows / seconds,
+                     "holdout_accuracy": accuracy(net, hx, hy)})
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    json.dump({"threads": torch.get_num_threads(), "library": "torch " + torch.__version__, "runs": runs,
+               "peak_rss_kb": usage.ru_maxrss, "process_cpu_seconds": usage.ru_utime + usage.ru_stime},
+              open(sys.argv[2], "w"), indent=2)
+
+
+if __name__ == "__main__":
+    main()
