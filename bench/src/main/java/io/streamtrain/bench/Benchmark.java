@@ -58,6 +58,7 @@ final class Benchmark {
     private final Duration timeout;
     private final Set<String> skip;
     private final PrintStream out;
+    private Path profileDir;
 
     Benchmark(Path root, Workload workload, int runs, boolean quick, Path resultsDir, boolean profile, String heap,
             String python, Duration timeout, Set<String> skip, PrintStream out) {
@@ -99,7 +100,7 @@ final class Benchmark {
 
         Path work = Files.createTempDirectory(Files.createDirectories(root.resolve("data")), "bench-");
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-        Path profileDir = profile ? Files.createDirectories(resultsDir.resolve("profile-" + workload.name() + "-" + stamp))
+        profileDir = profile ? Files.createDirectories(resultsDir.resolve("profile-" + workload.name() + "-" + stamp))
                 : null;
         ChildJvm children = new ChildJvm(work, heap, profileDir, timeout);
         out.printf(Locale.ROOT, "streamtrain bench %s%s: %s, %s, %s, steps of %d x %d rows; %d run(s) per figure%n",
@@ -149,7 +150,6 @@ final class Benchmark {
         report.set("targets", Targets.evaluate(report, workload.targets()));
         if (profileDir != null) {
             report.put("profiles", root.relativize(profileDir.toAbsolutePath()).toString());
-            ProfileSummary.write(profileDir, out);
         }
 
         String markdown = Report.markdown(report);
@@ -173,6 +173,7 @@ final class Benchmark {
         request.put("holdout", holdoutFile.toString());
         request.put("runs", runs);
         ChildJvm.Outcome o = children.run("compute", "compute", request, 1);
+        profiled("compute", 0, 0);
         ObjectNode summary = summarize(o.result().get("runs"));
         summary.put("threads", 1);
         summary.put("peak_rss_mb", o.result().get("peak_rss_kb").asLong() / 1024.0);
@@ -195,6 +196,7 @@ final class Benchmark {
                 JsonNode res = o.result();
                 long first = res.get("first_row_millis").asLong();
                 long last = res.get("last_block_millis").asLong();
+                profiled(label, first, last);
                 long rows = res.get("rows").asLong();
                 ObjectNode run = Json.MAPPER.createObjectNode();
                 run.put("rows", rows);
@@ -278,6 +280,7 @@ final class Benchmark {
         if (first <= 0 || done <= 0) {
             throw new IllegalStateException(label + ": no first row or no final snapshot was seen");
         }
+        profiled(label, first, done);
         String model = config.get(ModelOptions.ID);
         ModelSnapshot last = SnapshotReader.latest("jdbc:sqlite:" + db, config.get(SinkOptions.TABLE_PREFIX), model)
                 .orElseThrow(() -> new IllegalStateException(label + ": no snapshot of " + model + " in " + db));
@@ -352,6 +355,7 @@ final class Benchmark {
                 return;
             }
             ChildJvm.Outcome o = children.run("dl4j-t" + threads, "dl4j", request, threads);
+            profiled("dl4j-t" + threads, 0, 0);
             ObjectNode summary = summarize(o.result().get("runs"));
             summary.put("threads", threads);
             summary.put("library", o.result().get("library").asText());
@@ -412,6 +416,16 @@ final class Benchmark {
                 out.printf(Locale.ROOT, "  PyTorch %s, %d thread(s): %,.0f rows/s, held-out accuracy %.4f%n",
                         mode.equals("memory") ? "in memory" : "from Kafka", threads,
                         summary.get("rows_per_second").asDouble(), summary.get("holdout_accuracy").asDouble());
+            }
+        }
+    }
+
+    /** Summarizes the child's flight recording over the measured interval, when profiling. */
+    private void profiled(String label, long fromMillis, long toMillis) throws java.io.IOException {
+        if (profileDir != null) {
+            Path jfr = profileDir.resolve(label + ".jfr");
+            if (Files.exists(jfr)) {
+                out.println("    profile: " + ProfileSummary.write(jfr, fromMillis, toMillis));
             }
         }
     }

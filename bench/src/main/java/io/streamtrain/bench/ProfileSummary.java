@@ -1,7 +1,6 @@
 package io.streamtrain.bench;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,7 +8,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Stream;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedFrame;
 import jdk.jfr.consumer.RecordedStackTrace;
@@ -19,7 +17,10 @@ import jdk.jfr.consumer.RecordingFile;
  * Where the time went in each child's Java Flight Recording ({@code bench --profile}): the CPU
  * samples ({@code jdk.ExecutionSample}) counted by thread (in Flink, a thread is a chain of
  * operators), by top frame (self time), and by the innermost streamtrain frame on the stack
- * (which of our methods the time is spent under, native code included). Written next to each
+ * (which of our methods the time is spent under). Only the samples of the measured interval
+ * count (first row read to final snapshot written, or to the last block for the input
+ * benchmark), so start-up and shutdown stay out. Native samples count only where ND4J or
+ * streamtrain code is on the stack: the rest are threads waiting in I/O. Written next to each
  * recording as {@code <name>.txt}.
  */
 final class ProfileSummary {
@@ -27,34 +28,40 @@ final class ProfileSummary {
 
     private ProfileSummary() {}
 
-    static void write(Path dir, PrintStream out) throws IOException {
-        List<Path> recordings;
-        try (Stream<Path> files = Files.list(dir)) {
-            recordings = files.filter(p -> p.toString().endsWith(".jfr")).sorted().toList();
-        }
-        for (Path jfr : recordings) {
-            String text = summarize(jfr);
-            Path txt = dir.resolve(jfr.getFileName().toString().replace(".jfr", ".txt"));
-            Files.writeString(txt, text);
-            out.println("  profile " + jfr + " -> " + txt);
-        }
+    /**
+     * Summarizes {@code jfr} into {@code <name>.txt} beside it.
+     *
+     * @param fromMillis first wall-clock ms to count (0: from the start)
+     * @param toMillis last wall-clock ms to count (0: to the end)
+     */
+    static Path write(Path jfr, long fromMillis, long toMillis) throws IOException {
+        Path txt = jfr.resolveSibling(jfr.getFileName().toString().replace(".jfr", ".txt"));
+        Files.writeString(txt, summarize(jfr, fromMillis, toMillis));
+        return txt;
     }
 
-    static String summarize(Path jfr) throws IOException {
+    static String summarize(Path jfr, long fromMillis, long toMillis) throws IOException {
         Counts java = new Counts();
         Counts nativeCode = new Counts();
         for (RecordedEvent e : RecordingFile.readAllEvents(jfr)) {
+            long t = e.getStartTime().toEpochMilli();
+            if ((fromMillis > 0 && t < fromMillis) || (toMillis > 0 && t > toMillis)) {
+                continue;
+            }
             String type = e.getEventType().getName();
             if (type.equals("jdk.ExecutionSample")) {
                 java.add(e);
-            } else if (type.equals("jdk.NativeMethodSample")) {
+            } else if (type.equals("jdk.NativeMethodSample") && isMath(e.getStackTrace())) {
                 nativeCode.add(e);
             }
         }
         StringBuilder sb = new StringBuilder();
         sb.append(jfr.getFileName()).append(": ").append(java.samples).append(" samples in Java code (jdk.ExecutionSample), ")
-                .append(nativeCode.samples).append(" in native code (jdk.NativeMethodSample: ND4J's math, but also "
-                        + "threads waiting in I/O)\n");
+                .append(nativeCode.samples).append(" in native code under ND4J or streamtrain (jdk.NativeMethodSample)");
+        if (fromMillis > 0) {
+            sb.append(String.format(Locale.ROOT, ", over the %.1f s measured", (toMillis - fromMillis) / 1000.0));
+        }
+        sb.append("\n");
         table(sb, "Java samples by thread (a Flink task thread runs a chain of operators)", java.threads, java.samples);
         table(sb, "Java samples by top frame (self time)", java.topFrames, java.samples);
         table(sb, "Java samples by innermost streamtrain frame", java.ours, java.samples);
@@ -88,6 +95,19 @@ final class ProfileSummary {
             }
             ours.merge(our, 1, Integer::sum);
         }
+    }
+
+    private static boolean isMath(RecordedStackTrace stack) {
+        if (stack == null) {
+            return false;
+        }
+        for (RecordedFrame f : stack.getFrames()) {
+            String type = f.getMethod().getType().getName();
+            if (type.startsWith("org.nd4j.") || type.startsWith("io.streamtrain.")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String frame(RecordedFrame f) {

@@ -58,8 +58,8 @@ final class Targets {
         if (fastest != null) {
             add(out, "ahead of every peer on rows/s, at equal or better accuracy (within "
                     + ACCURACY_MARGIN + ")", "> every peer", rps2 / fastestRps,
-                    String.format(Locale.ROOT, "fastest peer %s: %,.0f rows/s (ours %s)", fastest, fastestRps,
-                            ratio(rps2 / fastestRps).trim()), ahead);
+                    String.format(Locale.ROOT, "fastest peer %s: %,.0f rows/s; ours %.2fx", fastest, fastestRps,
+                            rps2 / fastestRps), ahead);
         }
         return out;
     }
