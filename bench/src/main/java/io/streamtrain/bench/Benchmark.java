@@ -110,14 +110,23 @@ final class Benchmark {
             String bootstrap = broker.bootstrapServers();
             String rowsTopic = config.get(KafkaOptions.ROWS_TOPIC);
             int partitions = config.get(KafkaOptions.PARTITIONS);
-            broker.createTopics(Map.of(rowsTopic, partitions, config.get(KafkaOptions.DLQ_TOPIC), partitions));
+            String holdoutTopic = config.get(KafkaOptions.HOLDOUT_TOPIC);
+            Map<String, Integer> topics = new LinkedHashMap<>(Map.of(rowsTopic, partitions,
+                    config.get(KafkaOptions.DLQ_TOPIC), partitions));
+            if (!holdoutTopic.isEmpty()) {
+                topics.put(holdoutTopic, 1);
+            }
+            broker.createTopics(topics);
             Path trainFile = work.resolve("train.bin");
             Path holdoutFile = work.resolve("holdout.bin");
             long t0 = System.nanoTime();
-            long sent = produce(bootstrap, rowsTopic, partitions, trainFile);
-            writeHoldout(holdoutFile);
-            out.printf(Locale.ROOT, "  broker on %s; %,d rows written to topic %s (%d partitions) and parsed to %s "
-                    + "in %.1f s (untimed)%n", bootstrap, sent, rowsTopic, partitions, trainFile, seconds(t0));
+            long sent = produce(bootstrap, rowsTopic, partitions, workload.training(), trainFile);
+            // the held-out rows go to their topic too: the job scores every snapshot on them
+            long held = produce(bootstrap, holdoutTopic.isEmpty() ? null : holdoutTopic, 1, workload.holdout(),
+                    holdoutFile);
+            out.printf(Locale.ROOT, "  broker on %s; %,d rows written to topic %s (%d partitions) and %,d held-out rows "
+                            + "to %s, parsed to %s, in %.1f s (untimed)%n", bootstrap, sent, rowsTopic, partitions, held,
+                    holdoutTopic.isEmpty() ? "no topic" : holdoutTopic, work, seconds(t0));
             Map<String, Long> stopAt = new LinkedHashMap<>();
             for (int p = 0; p < partitions; p++) {
                 stopAt.put(Integer.toString(p), sent / partitions + (p < sent % partitions ? 1 : 0));
@@ -281,7 +290,7 @@ final class Benchmark {
             throw new IllegalStateException(label + ": no first row or no final snapshot was seen");
         }
         profiled(label, first, done);
-        String model = config.get(ModelOptions.ID);
+        String model = workload.model().id();
         ModelSnapshot last = SnapshotReader.latest("jdbc:sqlite:" + db, config.get(SinkOptions.TABLE_PREFIX), model)
                 .orElseThrow(() -> new IllegalStateException(label + ": no snapshot of " + model + " in " + db));
         if (!last.last() || last.rowsTrained() != workload.trainingRows()) {
@@ -298,6 +307,8 @@ final class Benchmark {
         run.put("holdout_accuracy", new ForwardPass(arch, last.parameters()).accuracy(holdout.x(), holdout.y(),
                 holdout.rows()));
         run.put("prequential_accuracy", last.prequentialAccuracy());
+        // the job's own held-out evaluator scored the final snapshot too (NaN without a held-out topic)
+        run.put("holdout_accuracy_in_job", last.holdoutAccuracy());
         run.put("versions", last.version());
         run.put("startup_seconds", (first - o.launchMillis()) / 1000.0);
         run.put("shutdown_seconds", (res.get("job_end_millis").asLong() - done) / 1000.0);
@@ -436,8 +447,12 @@ final class Benchmark {
 
     // ---- data ----
 
-    /** Writes the training rows to the topic, row i to partition i mod partitions, and parses each into the data file. */
-    private long produce(String bootstrap, String topic, int partitions, Path trainFile) throws Exception {
+    /**
+     * Writes rows to a topic (unless it is null), row i to partition i mod partitions, and parses
+     * each with the job's row format into a data file; returns the number of rows.
+     */
+    private long produce(String bootstrap, String topic, int partitions, Iterator<byte[]> rows, Path dataFile)
+            throws Exception {
         Properties props = new Properties();
         props.put("bootstrap.servers", bootstrap);
         props.put("key.serializer", ByteArraySerializer.class.getName());
@@ -451,19 +466,22 @@ final class Benchmark {
         AtomicReference<Exception> failure = new AtomicReference<>();
         long i = 0;
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props);
-                DataFile.Writer file = new DataFile.Writer(trainFile, format.features(), format.labelWidth())) {
-            for (Iterator<byte[]> rows = workload.training(); rows.hasNext() && failure.get() == null; i++) {
+                DataFile.Writer file = new DataFile.Writer(dataFile, format.features(), format.labelWidth())) {
+            for (; rows.hasNext() && failure.get() == null; i++) {
                 byte[] row = rows.next();
                 String reason = format.parse(row, x, 0, y, 0);
                 if (reason != null) {
-                    throw new IllegalStateException("training row " + i + " does not parse: " + reason);
+                    throw new IllegalStateException("row " + i + " for " + dataFile.getFileName() + " does not parse: "
+                            + reason);
                 }
                 file.add(x, 0, y, 0);
-                producer.send(new ProducerRecord<>(topic, (int) (i % partitions), null, row), (meta, e) -> {
-                    if (e != null) {
-                        failure.compareAndSet(null, e);
-                    }
-                });
+                if (topic != null) {
+                    producer.send(new ProducerRecord<>(topic, (int) (i % partitions), null, row), (meta, e) -> {
+                        if (e != null) {
+                            failure.compareAndSet(null, e);
+                        }
+                    });
+                }
             }
             producer.flush();
         }
@@ -471,19 +489,6 @@ final class Benchmark {
             throw new IllegalStateException("could not write the rows to " + topic, failure.get());
         }
         return i;
-    }
-
-    private void writeHoldout(Path file) throws Exception {
-        CsvRowFormat format = workload.format();
-        float[] x = new float[format.features()];
-        float[] y = new float[format.labelWidth()];
-        try (DataFile.Writer w = new DataFile.Writer(file, format.features(), format.labelWidth())) {
-            for (Iterator<byte[]> rows = workload.holdout(); rows.hasNext(); ) {
-                if (format.parse(rows.next(), x, 0, y, 0) == null) {
-                    w.add(x, 0, y, 0);
-                }
-            }
-        }
     }
 
     // ---- helpers ----

@@ -3,6 +3,7 @@ package io.streamtrain.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.streamtrain.config.ModelSpec;
 import io.streamtrain.config.StreamtrainConfig;
 import io.streamtrain.config.TrainingOptions;
 import io.streamtrain.nn.Architecture;
@@ -27,7 +28,8 @@ final class ComputeCeiling {
         DataFile.Arrays holdout = DataFile.read(Path.of(request.get("holdout").asText()));
         int runs = request.get("runs").asInt();
         Nd4j.getEnvironment().setMaxThreads(1);
-        Architecture arch = config.architecture();
+        ModelSpec model = config.models().get(0);
+        Architecture arch = model.architecture();
         int batch = config.get(TrainingOptions.BATCH_SIZE);
         int window = config.get(TrainingOptions.WINDOW_BLOCKS);
         DataType dtype = config.get(TrainingOptions.DTYPE).equals("float64") ? DataType.DOUBLE : DataType.FLOAT;
@@ -40,8 +42,8 @@ final class ComputeCeiling {
         out.put("threads", 1);
         ArrayNode results = out.putArray("runs");
         for (int run = 0; run < runs; run++) {
-            ReferenceTrainer trainer = ReferenceTrainer.on(config.computeBackend(), arch, config.updateRule(),
-                    config.initialParameters(), dtype, batch);
+            ReferenceTrainer trainer = ReferenceTrainer.on(config.computeBackend(), arch, model.updateRule(),
+                    model.initialParameters(), dtype, batch);
             long t0 = System.nanoTime();
             int blocks = 0;
             long stepRows = 0;

@@ -1,6 +1,8 @@
 package io.streamtrain.bench;
 
 import io.streamtrain.config.DataOptions;
+import io.streamtrain.config.ModelOptions;
+import io.streamtrain.config.ModelSpec;
 import io.streamtrain.config.StreamtrainConfig;
 import io.streamtrain.config.TrainingOptions;
 import io.streamtrain.data.CsvRowFormat;
@@ -58,8 +60,21 @@ record Workload(String name, Path configFile, StreamtrainConfig config, Targets 
         }
     }
 
+    Workload {
+        // one model, from the model.* and optimizer.* keys, which the peers read too
+        if (!config.get(ModelOptions.MODELS).isEmpty()) {
+            throw new IllegalArgumentException(configFile + ": a benchmark trains the one model of the model.* and "
+                    + "optimizer.* keys; leave " + ModelOptions.MODELS.key() + " empty");
+        }
+    }
+
+    /** The one model the workload trains. */
+    ModelSpec model() {
+        return config.models().get(0);
+    }
+
     Architecture architecture() {
-        return config.architecture();
+        return model().architecture();
     }
 
     /** Training rows in the order they go to the topic (every pass). */
