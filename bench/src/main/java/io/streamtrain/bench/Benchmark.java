@@ -13,7 +13,7 @@ import io.streamtrain.config.TrainingOptions;
 import io.streamtrain.connectors.jdbc.SnapshotReader;
 import io.streamtrain.connectors.kafka.EmbeddedKafka;
 import io.streamtrain.connectors.record.ModelSnapshot;
-import io.streamtrain.data.CsvRowFormat;
+import io.streamtrain.data.RowFormat;
 import io.streamtrain.nn.Architecture;
 import io.streamtrain.nn.ForwardPass;
 import java.io.PrintStream;
@@ -99,6 +99,9 @@ final class Benchmark {
         report.set("machine", machine);
 
         Path work = Files.createTempDirectory(Files.createDirectories(root.resolve("data")), "bench-");
+        // a harness stopped by a signal leaves no work directory behind (the broker's log, data files)
+        Thread cleanup = new Thread(() -> deleteQuietly(work), "delete-" + work.getFileName());
+        Runtime.getRuntime().addShutdownHook(cleanup);
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         profileDir = profile ? Files.createDirectories(resultsDir.resolve("profile-" + workload.name() + "-" + stamp))
                 : null;
@@ -153,6 +156,7 @@ final class Benchmark {
                 torch(work, bootstrap, rowsTopic, partitions, sent, trainFile, holdoutFile, peers, skipped);
             }
         } finally {
+            Runtime.getRuntime().removeShutdownHook(cleanup);
             deleteTree(work);
         }
         machine.put("load_average_end", MachineInfo.loadAverage());
@@ -460,7 +464,7 @@ final class Benchmark {
         props.put("linger.ms", "5");
         props.put("batch.size", Integer.toString(256 * 1024));
         props.put("acks", "all");
-        CsvRowFormat format = workload.format();
+        RowFormat format = workload.format();
         float[] x = new float[format.features()];
         float[] y = new float[format.labelWidth()];
         AtomicReference<Exception> failure = new AtomicReference<>();
@@ -576,6 +580,14 @@ final class Benchmark {
 
     private static double seconds(long t0) {
         return (System.nanoTime() - t0) / 1e9;
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try {
+            deleteTree(dir);
+        } catch (java.io.IOException | RuntimeException e) {
+            System.err.println("could not delete " + dir + ": " + e);
+        }
     }
 
     private static void deleteTree(Path dir) throws java.io.IOException {

@@ -83,6 +83,9 @@ final class ChildJvm {
         long cpu0 = ProcessStats.cpuNanos();
         long launch = System.currentTimeMillis();
         Process p = pb.start();
+        // a harness stopped by a signal takes its child with it
+        Thread reaper = new Thread(p::destroyForcibly, "stop-" + label);
+        Runtime.getRuntime().addShutdownHook(reaper);
         try {
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 throw new IllegalStateException(label + " did not finish within " + timeout + " (raise --timeout); log: "
@@ -92,6 +95,7 @@ final class ChildJvm {
             if (p.isAlive()) {
                 p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
             }
+            Runtime.getRuntime().removeShutdownHook(reaper);
         }
         long exit = System.currentTimeMillis();
         double harnessCpu = (ProcessStats.cpuNanos() - cpu0) / 1e9;
