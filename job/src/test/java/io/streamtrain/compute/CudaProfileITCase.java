@@ -39,7 +39,8 @@ class CudaProfileITCase {
         for (String dir : List.of("connectors/src/main", "job/src/main")) {
             copyTree(ROOT.resolve(dir), copy.resolve(dir));
         }
-        for (String pom : List.of("pom.xml", "connectors/pom.xml", "job/pom.xml")) {
+        // every module's POM, since the parent lists them all (the bench module is not built here)
+        for (String pom : List.of("pom.xml", "connectors/pom.xml", "job/pom.xml", "bench/pom.xml")) {
             Files.createDirectories(copy.resolve(pom).getParent());
             Files.copy(ROOT.resolve(pom), copy.resolve(pom));
         }
