@@ -44,9 +44,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * peers, each in a process of its own, on the same data; and reports the medians.
  */
 final class Benchmark {
-    /** Held-out rows scored per version while looking for the time to target (all of them for the final accuracy). */
-    static final int TARGET_SEARCH_ROWS = 2_000;
-
     private final Path root;
     private final Workload workload;
     private final int runs;
@@ -135,7 +132,6 @@ final class Benchmark {
                 stopAt.put(Integer.toString(p), sent / partitions + (p < sent % partitions ? 1 : 0));
             }
             DataFile.Arrays holdout = DataFile.read(holdoutFile);
-            DataFile.Arrays searchHoldout = first(holdout, TARGET_SEARCH_ROWS);
 
             if (!skip.contains("compute")) {
                 report.set("compute_ceiling", computeCeiling(children, trainFile, holdoutFile));
@@ -144,8 +140,7 @@ final class Benchmark {
                 report.set("input_ceiling", inputCeiling(children, bootstrap, rowsTopic, stopAt));
             }
             if (!skip.contains("e2e")) {
-                report.set("end_to_end", endToEnd(children, broker, bootstrap, rowsTopic, stopAt, holdout,
-                        searchHoldout, work));
+                report.set("end_to_end", endToEnd(children, broker, bootstrap, rowsTopic, stopAt, holdout, work));
             }
             ObjectNode peers = report.putObject("peers");
             ObjectNode skipped = report.putObject("peers_skipped");
@@ -240,7 +235,7 @@ final class Benchmark {
     // ---- end to end ----
 
     private ObjectNode endToEnd(ChildJvm children, EmbeddedKafka broker, String bootstrap, String rowsTopic,
-            Map<String, Long> stopAt, DataFile.Arrays holdout, DataFile.Arrays searchHoldout, Path work)
+            Map<String, Long> stopAt, DataFile.Arrays holdout, Path work)
             throws Exception {
         Map<Integer, List<ObjectNode>> byParallelism = new LinkedHashMap<>();
         byParallelism.put(1, new ArrayList<>());
@@ -249,7 +244,7 @@ final class Benchmark {
         for (int r = 0; r < runs; r++) {
             for (int p : byParallelism.keySet()) {
                 byParallelism.get(p).add(endToEndRun(children, broker, bootstrap, rowsTopic, stopAt, holdout,
-                        searchHoldout, work, p, r));
+                        work, p, r));
             }
         }
         ObjectNode e2e = Json.MAPPER.createObjectNode();
@@ -275,7 +270,7 @@ final class Benchmark {
     }
 
     private ObjectNode endToEndRun(ChildJvm children, EmbeddedKafka broker, String bootstrap, String rowsTopic,
-            Map<String, Long> stopAt, DataFile.Arrays holdout, DataFile.Arrays searchHoldout, Path work, int p, int r)
+            Map<String, Long> stopAt, DataFile.Arrays holdout, Path work, int p, int r)
             throws Exception {
         String label = "e2e-p" + p + "-r" + r;
         String paramsTopic = "params-" + label;
@@ -337,7 +332,7 @@ final class Benchmark {
         run.put("snapshot_lag_p50_ms", lag.quantile(0.5));
         run.put("snapshot_lag_max_ms", lag.quantile(1.0));
         ScoreVersions.TimeToTarget ttt = new ScoreVersions(bootstrap, config.get(KafkaOptions.MAX_MESSAGE_BYTES))
-                .timeToTarget(paramsTopic, arch, searchHoldout, workload.targets().accuracy(), first);
+                .timeToTarget(paramsTopic, arch, holdout, workload.targets().accuracy(), first);
         run.put("time_to_target_seconds", ttt.seconds());
         run.put("time_to_target_version", ttt.version());
         deleteTopic(bootstrap, paramsTopic);
@@ -550,12 +545,6 @@ final class Benchmark {
             v[i] = array.get(i).asDouble();
         }
         return v;
-    }
-
-    private static DataFile.Arrays first(DataFile.Arrays a, int n) {
-        int rows = Math.min(n, a.rows());
-        return new DataFile.Arrays(rows, a.features(), a.labelWidth(),
-                java.util.Arrays.copyOf(a.x(), rows * a.features()), java.util.Arrays.copyOf(a.y(), rows * a.labelWidth()));
     }
 
     static String optimizerText(StreamtrainConfig config) {

@@ -3,7 +3,7 @@ package io.streamtrain.bench;
 import io.streamtrain.connectors.format.ModelVersionFormat;
 import io.streamtrain.connectors.record.ModelVersion;
 import io.streamtrain.nn.Architecture;
-import io.streamtrain.nn.ForwardPass;
+import io.streamtrain.nn.DenseNetwork;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,12 +12,14 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * Finds when a run first reached the target accuracy: reads the run's versions back from its
  * parameters topic (the feedback topic holds every version the updater published, with its
- * publication time) and scores them on held-out rows with {@link ForwardPass}, after the run,
- * so that the job does no extra work. Versions rather than snapshots: the snapshot interval is
+ * publication time) and scores them on the held-out rows, after the run, so that the job does no
+ * extra work. Scored in batches with the job's own network code ({@link DenseNetwork}, float32 as
+ * the job computes), which is fast enough to score every held-out row of tens of versions. Versions rather than snapshots: the snapshot interval is
  * too coarse for a time to target, and writing more snapshots would slow the job down.
  *
  * <p>Every {@code stride}-th version is scored (about {@value #COARSE} of them); the interval
@@ -50,6 +52,7 @@ final class ScoreVersions {
 
     TimeToTarget timeToTarget(String topic, Architecture arch, DataFile.Arrays holdout, double target,
             long firstRowMillis) {
+        Scorer scorer = new Scorer(arch, holdout);
         TopicPartition tp = new TopicPartition(topic, 0);
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props())) {
             consumer.assign(List.of(tp));
@@ -74,7 +77,7 @@ final class ScoreVersions {
                     entries.add(e);
                     if (entries.size() % stride == 0 || r.offset() == end - 1 || v.last()) {
                         scored++;
-                        if (accuracy(arch, v, holdout) >= target) {
+                        if (scorer.accuracy(v.parameters()) >= target) {
                             hit = e;
                         } else {
                             lastMiss = e;
@@ -92,7 +95,7 @@ final class ScoreVersions {
                 int mid = (lo + hi) >>> 1;
                 ModelVersion v = fetch(consumer, tp, entries.get(mid).offset());
                 scored++;
-                if (accuracy(arch, v, holdout) >= target) {
+                if (scorer.accuracy(v.parameters()) >= target) {
                     hi = mid;
                 } else {
                     lo = mid;
@@ -116,8 +119,32 @@ final class ScoreVersions {
         throw new IllegalStateException("could not read offset " + offset + " of " + tp);
     }
 
-    static double accuracy(Architecture arch, ModelVersion v, DataFile.Arrays holdout) {
-        return new ForwardPass(arch, v.parameters()).accuracy(holdout.x(), holdout.y(), holdout.rows());
+    /** Accuracy of parameter vectors on the held-out rows, a batch of rows at a time. */
+    private static final class Scorer {
+        private static final int BATCH = 1_000;
+        private final DenseNetwork network;
+        private final DataFile.Arrays holdout;
+        private final float[] x;
+        private final float[] y;
+
+        Scorer(Architecture arch, DataFile.Arrays holdout) {
+            this.network = new DenseNetwork(arch, DataType.FLOAT, BATCH);
+            this.holdout = holdout;
+            this.x = new float[BATCH * holdout.features()];
+            this.y = new float[BATCH * holdout.labelWidth()];
+        }
+
+        double accuracy(double[] parameters) {
+            network.setParameters(parameters);
+            long correct = 0;
+            for (int r = 0; r < holdout.rows(); r += BATCH) {
+                int n = Math.min(BATCH, holdout.rows() - r);
+                System.arraycopy(holdout.x(), r * holdout.features(), x, 0, n * holdout.features());
+                System.arraycopy(holdout.y(), r * holdout.labelWidth(), y, 0, n * holdout.labelWidth());
+                correct += network.score(x, y, n).correct();
+            }
+            return (double) correct / holdout.rows();
+        }
     }
 
     private Properties props() {
