@@ -10,7 +10,8 @@ public final class DataOptions {
     private DataOptions() {}
 
     public static final ConfigOption<String> FORMAT = key("data.format").stringType().defaultValue("csv")
-            .withDescription("Row format: csv (one row per message, comma-separated) or json (one object per message).");
+            .withDescription("Row format: csv (one row per message, comma-separated), json (one object per message) or "
+                    + "dense (binary: the label, then 8-bit or float32 features; see README \"Row formats\").");
 
     public static final ConfigOption<List<String>> COLUMNS = key("data.columns").stringType().asList().defaultValues()
             .withDescription("CSV: the names of the columns of a row, in order, so that data.features and data.label "

@@ -26,17 +26,17 @@ public final class DataSets {
         int holdoutRows = config.get(DataOptions.HOLDOUT_ROWS);
         switch (generator) {
             case "seed": {
-                generatedCsv(config, generator);
+                boolean dense = generatedFormat(config, generator);
                 int rows = (int) Math.min(config.get(DataOptions.ROWS), Integer.MAX_VALUE);
                 return new DataSet("seed rows x1,x2,y (x ~ N(0,1), y = [x1 + x2 > 0], data.seed " + seed + ")",
-                        new SeedRows(new SeedData(seed), rows), new SeedRows(SeedData.holdout(seed), holdoutRows),
-                        List.of());
+                        new SeedRows(new SeedData(seed), rows, dense),
+                        new SeedRows(SeedData.holdout(seed), holdoutRows, dense), List.of());
             }
             case "fashion-mnist": {
-                generatedCsv(config, generator);
+                boolean dense = generatedFormat(config, generator);
                 Path dir = Path.of(config.get(DataOptions.FASHION_MNIST_DIR));
                 DataSet set = FashionMnist.load(dir, config.get(DataOptions.CLASSES_FILTER),
-                        RowFormats.names(config.get(DataOptions.CLASSES)));
+                        dense ? List.of() : RowFormats.names(config.get(DataOptions.CLASSES)), dense);
                 return new DataSet(set.description(), set.train(), first(set.holdout(), holdoutRows), List.of());
             }
             case "file":
@@ -121,12 +121,17 @@ public final class DataSets {
         return out;
     }
 
-    private static void generatedCsv(StreamtrainConfig config, String generator) {
-        if (!config.get(DataOptions.FORMAT).equals("csv")
-                || !RowFormats.names(config.get(DataOptions.COLUMNS)).isEmpty()) {
-            throw new ConfigException("data.generator=" + generator + " writes CSV rows, features then label by "
-                    + "position: set data.format=csv and leave data.columns empty");
+    /** Whether a generator writes dense rows (else CSV by position); fails for any other format. */
+    private static boolean generatedFormat(StreamtrainConfig config, String generator) {
+        String format = config.get(DataOptions.FORMAT);
+        if (format.equals("dense")) {
+            return true;
         }
+        if (!format.equals("csv") || !RowFormats.names(config.get(DataOptions.COLUMNS)).isEmpty()) {
+            throw new ConfigException("data.generator=" + generator + " writes CSV rows (features then label by "
+                    + "position) or dense rows: set data.format=csv and leave data.columns empty, or data.format=dense");
+        }
+        return false;
     }
 
     private static DataSet file(StreamtrainConfig config, long seed, int holdoutRows) throws IOException {
@@ -135,6 +140,10 @@ public final class DataSets {
             throw new ConfigException("data.generator=file needs data.file (local --data FILE)");
         }
         String format = config.get(DataOptions.FORMAT);
+        if (format.equals("dense")) {
+            throw new ConfigException("data.format=dense rows are written by the seed and fashion-mnist generators "
+                    + "(data.generator); a data.file must be csv or json");
+        }
         String header = config.get(DataOptions.HEADER);
         RowFile train = RowFile.read(Path.of(name), format, header);
         List<String> columns = train.header();

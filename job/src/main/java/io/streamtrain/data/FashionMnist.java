@@ -41,6 +41,15 @@ public final class FashionMnist {
      * @throws IOException naming the package to install when the files are missing, or what is wrong with them
      */
     public static DataSet load(Path dir, List<Integer> classes, List<String> labelNames) throws IOException {
+        return load(dir, classes, labelNames, false);
+    }
+
+    /**
+     * As {@link #load(Path, List, List)}, with the rows as CSV (integer pixels, then the label) or,
+     * when {@code dense}, in the binary {@link DenseRowFormat} (8-bit pixels, the class index).
+     */
+    public static DataSet load(Path dir, List<Integer> classes, List<String> labelNames, boolean dense)
+            throws IOException {
         List<Integer> keep = classes.isEmpty() ? List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9) : classes;
         for (int c : keep) {
             if (c < 0 || c > 9) {
@@ -50,8 +59,8 @@ public final class FashionMnist {
         if (!labelNames.isEmpty() && labelNames.size() != keep.size()) {
             throw new IllegalArgumentException(labelNames.size() + " class names for " + keep.size() + " classes");
         }
-        Split train = split(dir, "train", keep, labelNames);
-        Split test = split(dir, "t10k", keep, labelNames);
+        Split train = split(dir, "train", keep, labelNames, dense);
+        Split test = split(dir, "t10k", keep, labelNames, dense);
         String description = "Fashion-MNIST " + (classes.isEmpty() ? "all classes" : "classes " + classes + " "
                 + names(classes)) + " from " + dir;
         return new DataSet(description, train, test, List.of());
@@ -65,7 +74,8 @@ public final class FashionMnist {
         return names.toString();
     }
 
-    private static Split split(Path dir, String prefix, List<Integer> keep, List<String> labelNames) throws IOException {
+    private static Split split(Path dir, String prefix, List<Integer> keep, List<String> labelNames, boolean dense)
+            throws IOException {
         IdxFile images = IdxFile.read(file(dir, prefix + "-images-idx3-ubyte"));
         IdxFile labels = IdxFile.read(file(dir, prefix + "-labels-idx1-ubyte"));
         if (images.dims().length != 3 || images.itemSize() != PIXELS) {
@@ -92,7 +102,7 @@ public final class FashionMnist {
                 items[n++] = i;
             }
         }
-        return new Split(images, labels, Arrays.copyOf(items, n), newLabel, labelNames);
+        return new Split(images, labels, Arrays.copyOf(items, n), newLabel, labelNames, dense);
     }
 
     /** The file {@code name} or {@code name.gz} in {@code dir}; fails naming the package when neither exists. */
@@ -110,15 +120,17 @@ public final class FashionMnist {
                 + "the four IDX files");
     }
 
-    /** The kept images of one split, each encoded as a CSV row when asked for. */
+    /** The kept images of one split, each encoded as a CSV or dense row when asked for. */
     private static final class Split implements Rows {
         private final IdxFile images;
         private final IdxFile labels;
         private final int[] items;
         private final int[] newLabel;
         private final byte[][] labelText;
+        private final boolean dense;
 
-        Split(IdxFile images, IdxFile labels, int[] items, int[] newLabel, List<String> labelNames) {
+        Split(IdxFile images, IdxFile labels, int[] items, int[] newLabel, List<String> labelNames, boolean dense) {
+            this.dense = dense;
             this.images = images;
             this.labels = labels;
             this.items = items;
@@ -142,6 +154,9 @@ public final class FashionMnist {
         @Override
         public byte[] get(int i) {
             int item = items[i];
+            if (dense) {
+                return DenseRowFormat.encode(newLabel[labels.get(item, 0)], images.data(), item * PIXELS, PIXELS);
+            }
             byte[] label = labelText[newLabel[labels.get(item, 0)]];
             byte[] out = new byte[PIXELS * 4 + label.length];
             byte[] pixels = images.data();

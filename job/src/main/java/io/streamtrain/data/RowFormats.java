@@ -45,8 +45,14 @@ public final class RowFormats {
                 return csv(config, schema);
             case "json":
                 return json(config, schema);
+            case "dense":
+                if (!names(config.get(DataOptions.COLUMNS)).isEmpty()) {
+                    throw new ConfigException(DataOptions.COLUMNS.key() + " names CSV columns; data.format=dense rows "
+                            + "are the label, then the features, by position");
+                }
+                return new DenseRowFormat(schema);
             default:
-                throw new ConfigException(DataOptions.FORMAT.key() + ": must be csv or json, got '" + format + "'");
+                throw new ConfigException(DataOptions.FORMAT.key() + ": must be csv, json or dense, got '" + format + "'");
         }
     }
 

@@ -127,6 +127,26 @@ class DataSetsTest {
     }
 
     @Test
+    void generatorsWriteDenseRowsTheDenseFormatParses() throws Exception {
+        StreamtrainConfig dense = config("data.format", "dense", "data.rows", "50", "data.holdout-rows", "5");
+        DataSet set = DataSets.open(dense);
+        RowFormat format = RowFormats.fromConfig(dense, dense.architecture());
+        SeedData seed = new SeedData(dense.get(io.streamtrain.config.DataOptions.SEED));
+        float[] x = new float[2];
+        float[] y = new float[1];
+        float[] expected = new float[2];
+        for (int i = 0; i < 50; i++) {
+            assertThat(format.parse(set.train().get(i), x, 0, y, 0)).isNull();
+            int label = seed.row(i, expected, 0);
+            assertThat(x).containsExactly(expected);
+            assertThat(y[0]).isEqualTo((float) label);
+        }
+        assertThat(set.holdout().size()).isEqualTo(5);
+        StreamtrainConfig file = config("data.format", "dense", "data.generator", "file", "data.file", "rows.bin");
+        assertThatThrownBy(() -> DataSets.open(file)).hasMessageContaining("a data.file must be csv or json");
+    }
+
+    @Test
     void passesAreSeededPermutations() {
         Rows rows = new SeedRows(new SeedData(1), 100);
         List<String> first = drain(new RowOrder(rows, 3, 0, true, 42));

@@ -48,7 +48,7 @@ class RowFormatsTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "data.format=xml|data.format: must be csv or json, got 'xml'",
+        "data.format=xml|data.format: must be csv, json or dense, got 'xml'",
         "data.features=a;b|data.features names CSV columns, so data.columns must name every column",
         "data.columns=a;b;a|data.columns: [a, b, a] names a column twice",
         "data.columns=a;b;c|data.label: 'label' is not one of data.columns [a, b, c]",
