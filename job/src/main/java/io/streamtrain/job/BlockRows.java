@@ -6,8 +6,6 @@ import io.streamtrain.data.RowFormat;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -46,7 +44,10 @@ public final class BlockRows extends AbstractStreamOperator<RowBlock>
     private transient int rows;
     private transient int rejected;
     private transient List<RawRow> pending;
-    private transient Map<Integer, Long> nextOffsets;
+    /** Per source partition (first {@code positions} entries): the offset after the last row consumed. */
+    private transient int[] partitions;
+    private transient long[] nextOffsets;
+    private transient int positions;
     private transient int nextShard;
     private transient long timeoutEpoch;
     private transient boolean ended;
@@ -68,13 +69,15 @@ public final class BlockRows extends AbstractStreamOperator<RowBlock>
         countersState = context.getOperatorStateStore()
                 .getListState(new ListStateDescriptor<>("pending-counters", TypeInformation.of(RowBlock.class)));
         newBlock();
-        nextOffsets = new TreeMap<>();
+        partitions = new int[4];
+        nextOffsets = new long[4];
+        positions = 0;
         nextShard = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() % shardKeys.length;
         if (context.isRestored()) {
             for (RowBlock counters : countersState.get()) {
                 rejected += counters.rejected();
                 for (int i = 0; i < counters.partitions().length; i++) {
-                    nextOffsets.merge(counters.partitions()[i], counters.nextOffsets()[i], Math::max);
+                    consumed(counters.partitions()[i], counters.nextOffsets()[i]);
                 }
             }
             for (RawRow row : pendingState.get()) {
@@ -95,8 +98,28 @@ public final class BlockRows extends AbstractStreamOperator<RowBlock>
         add(element.getValue());
     }
 
+    /**
+     * Notes that a partition has been consumed up to {@code nextOffset}. A linear scan of a few
+     * primitive entries: a source subtask reads a handful of partitions, and a map of boxed keys
+     * and values cost several percent of the input path's time at a million rows a second.
+     */
+    private void consumed(int partition, long nextOffset) {
+        for (int i = 0; i < positions; i++) {
+            if (partitions[i] == partition) {
+                nextOffsets[i] = Math.max(nextOffsets[i], nextOffset);
+                return;
+            }
+        }
+        if (positions == partitions.length) {
+            partitions = Arrays.copyOf(partitions, positions * 2);
+            nextOffsets = Arrays.copyOf(nextOffsets, positions * 2);
+        }
+        partitions[positions] = partition;
+        nextOffsets[positions++] = nextOffset;
+    }
+
     private void add(RawRow row) {
-        nextOffsets.merge(row.partition(), row.offset() + 1, Math::max);
+        consumed(row.partition(), row.offset() + 1);
         int fw = format.features();
         int lw = format.labelWidth();
         String reason = format.parse(row.value(), features, rows * fw, labels, rows * lw);
@@ -140,7 +163,7 @@ public final class BlockRows extends AbstractStreamOperator<RowBlock>
             return;
         }
         ended = true;
-        if (rows > 0 || rejected > 0 || !nextOffsets.isEmpty()) {
+        if (rows > 0 || rejected > 0 || positions > 0) {
             emit();
         }
         for (int key : shardKeys) {
@@ -152,27 +175,38 @@ public final class BlockRows extends AbstractStreamOperator<RowBlock>
     private void emit() {
         int fw = format.features();
         int lw = format.labelWidth();
-        RowBlock positions = counters(0);
+        RowBlock consumed = counters(0);
         RowBlock block = new RowBlock(shardKeys[nextShard], rows, rejected,
                 rows == batchSize ? features : Arrays.copyOf(features, rows * fw),
                 rows == batchSize ? labels : Arrays.copyOf(labels, rows * lw),
-                positions.partitions(), positions.nextOffsets(), false);
+                consumed.partitions(), consumed.nextOffsets(), false);
         nextShard = (nextShard + 1) % shardKeys.length;
         output.collect(new StreamRecord<>(block));
         rejected = 0;
-        nextOffsets.clear();
+        positions = 0;
         newBlock();
     }
 
     private RowBlock counters(int shardKey) {
-        int[] partitions = new int[nextOffsets.size()];
-        long[] offsets = new long[nextOffsets.size()];
-        int i = 0;
-        for (Map.Entry<Integer, Long> e : nextOffsets.entrySet()) {
-            partitions[i] = e.getKey();
-            offsets[i++] = e.getValue();
+        // sorted by partition, as the updater merges them
+        int[] order = new int[positions];
+        for (int i = 0; i < positions; i++) {
+            order[i] = i;
         }
-        return new RowBlock(shardKey, 0, rejected, new float[0], new float[0], partitions, offsets, false);
+        for (int i = 1; i < positions; i++) {
+            for (int j = i; j > 0 && partitions[order[j]] < partitions[order[j - 1]]; j--) {
+                int t = order[j];
+                order[j] = order[j - 1];
+                order[j - 1] = t;
+            }
+        }
+        int[] parts = new int[positions];
+        long[] offsets = new long[positions];
+        for (int i = 0; i < positions; i++) {
+            parts[i] = partitions[order[i]];
+            offsets[i] = nextOffsets[order[i]];
+        }
+        return new RowBlock(shardKey, 0, rejected, new float[0], new float[0], parts, offsets, false);
     }
 
     private void newBlock() {

@@ -1,5 +1,7 @@
 package io.streamtrain.job;
 
+import org.apache.flink.api.common.typeinfo.TypeInfo;
+
 /**
  * The summed gradient of one model over one block, and the block's prequential score.
  *
@@ -10,6 +12,7 @@ package io.streamtrain.job;
  * @param correct rows predicted right before training on them
  * @param endOfInput true on the marker a worker sends when its input has ended (no rows)
  */
+@TypeInfo(GradientBlockSerializer.Factory.class)
 public record GradientBlock(
         String model,
         int shardKey,

@@ -1,5 +1,7 @@
 package io.streamtrain.job;
 
+import org.apache.flink.api.common.typeinfo.TypeInfo;
+
 /**
  * A mini-batch of parsed rows, the unit shuffled to the gradient workers.
  *
@@ -12,6 +14,7 @@ package io.streamtrain.job;
  * @param nextOffsets for each of {@code partitions}, the offset after the last row consumed
  * @param endOfInput true on the marker each parser sends every shard when its input ends
  */
+@TypeInfo(RowBlockSerializer.Factory.class)
 public record RowBlock(
         int shardKey, int rows, int rejected, float[] features, float[] labels, int[] partitions, long[] nextOffsets,
         boolean endOfInput) {}

@@ -1,5 +1,8 @@
 package io.streamtrain.connectors.record;
 
+import io.streamtrain.connectors.typeutils.ModelVersionTypeSerializer;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
+
 /**
  * A full version of one model's parameters, as the updater publishes it on the parameters topic.
  *
@@ -18,6 +21,7 @@ package io.streamtrain.connectors.record;
  *     these, which is how workers bound their staleness
  * @param parameters flat parameters, layout W1, b1, W2, b2, ... with W row-major (in x out)
  */
+@TypeInfo(ModelVersionTypeSerializer.Factory.class)
 public record ModelVersion(
         String model,
         long generation,

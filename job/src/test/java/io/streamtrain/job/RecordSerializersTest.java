@@ -1,0 +1,107 @@
+package io.streamtrain.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streamtrain.connectors.record.ModelVersion;
+import io.streamtrain.connectors.typeutils.ModelVersionTypeSerializer;
+import io.streamtrain.connectors.typeutils.RecordTypeInfo;
+import java.io.IOException;
+import java.lang.reflect.RecordComponent;
+import java.util.Objects;
+import java.util.Random;
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.junit.jupiter.api.Test;
+
+/** The bulk serializers of the records that cross the network: round trips, copies, snapshots. */
+class RecordSerializersTest {
+    private static final Random RANDOM = new Random(3);
+
+    private static float[] floats(int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) RANDOM.nextGaussian();
+        }
+        a[0] = Float.NaN;
+        return a;
+    }
+
+    private static double[] doubles(int n) {
+        double[] a = new double[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = RANDOM.nextGaussian() * 1e-3;
+        }
+        a[n - 1] = Double.NEGATIVE_INFINITY;
+        return a;
+    }
+
+    /** Serializes, deserializes, and copies serialized bytes; returns what came back. */
+    private static <T> T roundTrip(Class<T> type, T value) throws IOException {
+        TypeInformation<T> info = TypeInformation.of(type);
+        assertThat(info).isInstanceOf(RecordTypeInfo.class);
+        TypeSerializer<T> serializer = info.createSerializer(new SerializerConfigImpl());
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        serializer.serialize(value, out);
+        serializer.serialize(value, out);
+        byte[] bytes = out.getCopyOfBuffer();
+
+        DataOutputSerializer copied = new DataOutputSerializer(64);
+        DataInputDeserializer in = new DataInputDeserializer(bytes);
+        serializer.duplicate().copy(in, copied);
+        assertThat(copied.getCopyOfBuffer()).isEqualTo(java.util.Arrays.copyOf(bytes, bytes.length / 2));
+
+        in = new DataInputDeserializer(bytes);
+        T first = serializer.deserialize(in);
+        T second = serializer.deserialize(in);
+        assertThat(in.available()).isZero();
+        assertSameRecord(second, first);
+
+        TypeSerializerSnapshot<T> snapshot = serializer.snapshotConfiguration();
+        assertThat(snapshot.restoreSerializer()).isEqualTo(serializer);
+        assertThat(snapshot.resolveSchemaCompatibility(serializer.snapshotConfiguration()).isCompatibleAsIs()).isTrue();
+        return first;
+    }
+
+    /** Every record component equal, arrays element by element and exactly (NaN equals NaN). */
+    private static void assertSameRecord(Object actual, Object expected) {
+        assertThat(actual.getClass()).isEqualTo(expected.getClass());
+        for (RecordComponent c : expected.getClass().getRecordComponents()) {
+            try {
+                Object a = c.getAccessor().invoke(actual);
+                Object e = c.getAccessor().invoke(expected);
+                assertThat(Objects.deepEquals(a, e)).as(c.getName()).isTrue();
+            } catch (ReflectiveOperationException ex) {
+                throw new AssertionError(ex);
+            }
+        }
+    }
+
+    @Test
+    void rowBlocksComeBackWithEveryFieldAndValue() throws IOException {
+        RowBlock block = new RowBlock(7, 3, 2, floats(3 * 784), floats(3), new int[] {0, 1}, new long[] {41, 1L << 40},
+                false);
+        assertSameRecord(roundTrip(RowBlock.class, block), block);
+        RowBlock end = new RowBlock(1, 0, 0, new float[0], new float[0], new int[0], new long[0], true);
+        assertSameRecord(roundTrip(RowBlock.class, end), end);
+    }
+
+    @Test
+    void gradientBlocksComeBackWithEveryFieldAndValue() throws IOException {
+        GradientBlock block = new GradientBlock("fashion-ü", 3, 2, 99, doubles(101_770), 128, 41.5, 100, 4, false,
+                new int[] {1}, new long[] {12});
+        assertSameRecord(roundTrip(GradientBlock.class, block), block);
+    }
+
+    @Test
+    void modelVersionsComeBackWithEveryFieldAndValue() throws IOException {
+        ModelVersion version = new ModelVersion("seed", 4, 1234, true, 5_000_000, 12, 321.25, 4_900_000,
+                1_700_000_000_000L, new int[] {0, 1}, new long[] {600, 601}, doubles(12));
+        assertThat(TypeInformation.of(ModelVersion.class).createSerializer(new SerializerConfigImpl()))
+                .isInstanceOf(ModelVersionTypeSerializer.class);
+        assertSameRecord(roundTrip(ModelVersion.class, version), version);
+    }
+}
