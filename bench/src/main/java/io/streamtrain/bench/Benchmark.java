@@ -3,6 +3,7 @@ package io.streamtrain.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.streamtrain.config.DataOptions;
 import io.streamtrain.config.JobOptions;
 import io.streamtrain.config.KafkaOptions;
 import io.streamtrain.config.ModelOptions;
@@ -415,6 +416,7 @@ final class Benchmark {
                 request.put("partitions", partitions);
                 request.put("rows", rows);
                 request.put("feature_scale", workload.featureScale());
+                request.put("format", config.get(DataOptions.FORMAT));
                 String name = "torch_" + mode + "_t" + threads;
                 JsonNode result = peer.run(name, request);
                 ObjectNode summary = summarize(result.get("runs"));

@@ -67,6 +67,8 @@ record Workload(String name, Path configFile, StreamtrainConfig config, DataSet 
                 if (quick) {
                     all.put(DataOptions.ROWS.key(), Long.toString(QUICK_SEED_ROWS));
                     all.put(DataOptions.HOLDOUT_ROWS.key(), "2000");
+                    // the full run's 4,096-row blocks would make 2 optimizer steps of 20,000 rows
+                    all.put(TrainingOptions.BATCH_SIZE.key(), "256");
                 }
                 targets = new Targets(1_000_000, Double.NaN, 0.99, Double.NaN, 50);
                 break;
@@ -75,6 +77,7 @@ record Workload(String name, Path configFile, StreamtrainConfig config, DataSet 
                     all.put(DataOptions.ROWS.key(), Long.toString(QUICK_FASHION_ROWS));
                     all.put(DataOptions.EPOCHS.key(), "1");
                     all.put(DataOptions.HOLDOUT_ROWS.key(), "1000");
+                    all.put(TrainingOptions.BATCH_SIZE.key(), "64");
                 }
                 targets = new Targets(Double.NaN, 0.6, 0.85, 1.6, 50);
                 break;

@@ -87,6 +87,21 @@ def train_memory(req, x, y):
     return net, n, time.perf_counter() - t0
 
 
+def parse_csv(value):
+    """features..., class index: one CSV row"""
+    values = np.array(value.split(b","), dtype=np.float32)
+    return values[:-1], int(values[-1])
+
+
+def parse_dense(value):
+    """the dense row format (README "Row formats"): 'S' 'D' 1 type, int32 class index, features
+    (type 1: unsigned 8-bit, type 4: float32), little-endian"""
+    label = int.from_bytes(value[4:8], "little", signed=True)
+    if value[3] == 1:
+        return np.frombuffer(value, dtype=np.uint8, offset=8).astype(np.float32), label
+    return np.frombuffer(value, dtype="<f4", offset=8), label
+
+
 def train_kafka(req):
     from kafka import KafkaConsumer, TopicPartition
     torch.manual_seed(req["seed"])
@@ -96,6 +111,7 @@ def train_kafka(req):
     b = req["step_rows"]
     total = req["rows"]
     scale = req["feature_scale"]
+    parse = parse_dense if req.get("format") == "dense" else parse_csv
     consumer = KafkaConsumer(bootstrap_servers=req["bootstrap"], enable_auto_commit=False,
                              max_partition_fetch_bytes=8 << 20, fetch_max_bytes=64 << 20)
     parts = [TopicPartition(req["topic"], p) for p in range(req["partitions"])]
@@ -109,9 +125,9 @@ def train_kafka(req):
             for msg in records:
                 if t0 is None:
                     t0 = time.perf_counter()
-                values = np.array(msg.value.split(b","), dtype=np.float32)
-                xs.append(values[:-1] * scale)
-                ys.append(int(values[-1]))
+                x, y = parse(msg.value)
+                xs.append(x * scale)
+                ys.append(y)
                 seen += 1
                 if len(xs) == b:
                     step(net, opt, schedule, loss_fn, torch.from_numpy(np.stack(xs)), torch.tensor(ys))

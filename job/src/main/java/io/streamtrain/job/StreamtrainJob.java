@@ -136,7 +136,12 @@ public final class StreamtrainJob {
                 .setStartingOffsets(OffsetsInitializer.earliest())
                 .setDeserializer(rowsDeserializer)
                 // shortens the consumer's close at the end of a bounded run (~450 ms -> ~50 ms)
-                .setProperty("fetch.max.wait.ms", "50");
+                .setProperty("fetch.max.wait.ms", "50")
+                // rows are small and many: bigger polls and fetches cut the consumer's per-poll work
+                // (the input path is what bounds the seed workload end to end)
+                .setProperty("max.poll.records", "10000")
+                .setProperty("max.partition.fetch.bytes", Integer.toString(Math.max(maxBytes, 8 << 20)))
+                .setProperty("fetch.max.bytes", Integer.toString(Math.max(maxBytes, 16 << 20)));
         if (rowsStoppingOffsets != null) {
             rowsBuilder.setBounded(OffsetsInitializer.offsets(rowsStoppingOffsets));
         }

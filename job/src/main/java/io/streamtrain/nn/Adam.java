@@ -86,19 +86,21 @@ public final class Adam implements Optimizer {
         double correction2 = 1 - Math.pow(beta2, step);
         double oneMinusBeta1 = 1 - beta1;
         double oneMinusBeta2 = 1 - beta2;
+        // eta * mhat / (sqrt(vhat) + eps) = (eta / (1 - beta1^t)) * m / (sqrt(v * (1 / (1 - beta2^t))) + eps):
+        // the same rule with one division and one square root per parameter instead of three
+        // divisions (the updater's hottest loop on a 100,000-parameter network)
+        double stepSize = learningRate / correction1;
+        double vScale = 1 / correction2;
         for (int i = 0; i < n; i++) {
+            double gi = g[i];
             // m = beta1 * m + (1 - beta1) * g
-            double m = beta1 * state[i] + oneMinusBeta1 * g[i];
+            double m = beta1 * state[i] + oneMinusBeta1 * gi;
             // v = beta2 * v + (1 - beta2) * g^2
-            double v = beta2 * state[n + i] + oneMinusBeta2 * (g[i] * g[i]);
+            double v = beta2 * state[n + i] + oneMinusBeta2 * (gi * gi);
             state[i] = m;
             state[n + i] = v;
-            // mhat = m / (1 - beta1^t)
-            double mHat = m / correction1;
-            // vhat = v / (1 - beta2^t)
-            double vHat = v / correction2;
             // theta -= eta * mhat / (sqrt(vhat) + eps)
-            theta[i] -= learningRate * mHat / (Math.sqrt(vHat) + epsilon);
+            theta[i] -= stepSize * m / (Math.sqrt(v * vScale) + epsilon);
         }
     }
 
