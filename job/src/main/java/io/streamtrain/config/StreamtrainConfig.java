@@ -57,6 +57,9 @@ public final class StreamtrainConfig implements Serializable {
     private static final String ID_RULE =
             "is not a valid model id: letters, digits, _ and -, starting with a letter, at most 64 characters";
 
+    /** What {@link #redacted()} shows in place of a secret value. */
+    public static final String MASK = "***";
+
     private static final Pattern ENV_REFERENCE = Pattern.compile("\\$\\{env:([A-Za-z_][A-Za-z0-9_]*)\\}");
 
     /** The values as given, with {@code ${env:..}} placeholders. */
@@ -156,9 +159,6 @@ public final class StreamtrainConfig implements Serializable {
         }
         return out;
     }
-
-    /** What {@link #redacted()} shows in place of a secret value. */
-    public static final String MASK = "***";
 
     /** The redacted settings: a configuration that reaches a log line by accident shows no secret. */
     @Override
