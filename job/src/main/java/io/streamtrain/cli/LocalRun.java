@@ -179,13 +179,13 @@ public final class LocalRun {
         long holdoutRows = 0;
         if (!holdoutTopic.isEmpty()) {
             // written before the job starts: the job reads the held-out topic up to its end at start
-            SendRows holdoutSender = new SendRows(bootstrap, holdoutTopic, Map.of());
+            SendRows holdoutSender = new SendRows(bootstrap, holdoutTopic, config.kafkaProperties());
             int holdoutPartitions = holdoutSender.prepareTopic(1);
             holdoutRows = holdoutSender.send(new RowOrder(data.holdout(), 1, 0, false, 0), holdoutPartitions, 0,
                     n -> {}).rows();
             events.accept(String.format(Locale.ROOT, "held-out set: %,d rows in %s", holdoutRows, holdoutTopic));
         }
-        SendRows sender = new SendRows(bootstrap, rowsTopic, Map.of());
+        SendRows sender = new SendRows(bootstrap, rowsTopic, config.kafkaProperties());
         partitions = sender.prepareTopic(partitions);
         RowOrder order = new RowOrder(data.train(), config.get(DataOptions.EPOCHS), config.get(DataOptions.ROWS),
                 config.get(DataOptions.SHUFFLE), config.get(DataOptions.SEED));
@@ -313,6 +313,7 @@ public final class LocalRun {
         props.put("value.deserializer", ByteArrayDeserializer.class.getName());
         props.put("max.partition.fetch.bytes", Integer.toString(config.get(KafkaOptions.MAX_MESSAGE_BYTES)));
         props.put("fetch.max.bytes", Integer.toString(config.get(KafkaOptions.MAX_MESSAGE_BYTES)));
+        props.putAll(config.kafkaProperties());
         Set<String> waiting = new HashSet<>(models);
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
             TopicPartition tp = new TopicPartition(topic, 0);

@@ -11,6 +11,7 @@ import io.streamtrain.data.Rows;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -80,7 +81,8 @@ public final class ProduceCommand implements Callable<Integer> {
     List<String> sets = new ArrayList<>();
 
     @Option(names = "--producer-property", paramLabel = "KEY=VALUE",
-            description = "A Kafka producer setting, e.g. --producer-property compression.type=lz4 (repeatable).")
+            description = "A Kafka producer setting, e.g. --producer-property compression.type=lz4 (repeatable); "
+                    + "over the kafka.properties.* of the configuration, which apply too.")
     List<String> producerProperties = new ArrayList<>();
 
     @Override
@@ -120,7 +122,9 @@ public final class ProduceCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--split must be train or holdout, got '" + split + "'");
         }
         String target = topic != null ? topic : config.get(KafkaOptions.ROWS_TOPIC);
-        Map<String, String> props = StreamtrainConfig.parseAssignments(producerProperties);
+        // the configuration's client properties (security, say), then --producer-property over them
+        Map<String, String> props = new LinkedHashMap<>(config.kafkaProperties());
+        props.putAll(StreamtrainConfig.parseAssignments(producerProperties));
 
         DataSet data = DataSets.open(config);
         Rows selected = split.equals("train") ? data.train() : data.holdout();

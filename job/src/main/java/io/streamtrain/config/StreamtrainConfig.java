@@ -57,6 +57,9 @@ public final class StreamtrainConfig implements Serializable {
     private static final String ID_RULE =
             "is not a valid model id: letters, digits, _ and -, starting with a letter, at most 64 characters";
 
+    /** What {@link #redacted()} shows in place of a secret value. */
+    public static final String MASK = "***";
+
     private static final Pattern ENV_REFERENCE = Pattern.compile("\\$\\{env:([A-Za-z_][A-Za-z0-9_]*)\\}");
 
     /** The values as given, with {@code ${env:..}} placeholders. */
@@ -145,14 +148,37 @@ public final class StreamtrainConfig implements Serializable {
 
     /**
      * The settings as given, safe to print: values that came from the environment stay as their
-     * {@code ${env:NAME}} placeholder, and passwords in JDBC urls are masked.
+     * {@code ${env:NAME}} placeholder, passwords in JDBC urls are masked, and so is the whole value
+     * of every secret key (see {@link KafkaOptions#isSecret(String)}: {@code sasl.jaas.config},
+     * passwords, secrets, tokens), placeholder or not.
      */
     public Map<String, String> redacted() {
         Map<String, String> out = new TreeMap<>();
         for (Map.Entry<String, String> e : raw.entrySet()) {
-            out.put(e.getKey(), redact(e.getValue()));
+            out.put(e.getKey(), KafkaOptions.isSecret(e.getKey()) ? MASK : redact(e.getValue()));
         }
         return out;
+    }
+
+    /** The redacted settings: a configuration that reaches a log line by accident shows no secret. */
+    @Override
+    public String toString() {
+        return "StreamtrainConfig" + redacted();
+    }
+
+    /**
+     * The Kafka client properties of {@link KafkaOptions#PROPERTIES} ({@code kafka.properties.*}
+     * with the prefix removed, placeholders substituted), sorted by key: every Kafka client streamtrain
+     * creates applies them over its own settings. They may hold secrets: never print them.
+     */
+    public Map<String, String> kafkaProperties() {
+        Map<String, String> out = new TreeMap<>();
+        for (Map.Entry<String, String> e : values.entrySet()) {
+            if (e.getKey().startsWith(KafkaOptions.PROPERTIES_PREFIX)) {
+                out.put(e.getKey().substring(KafkaOptions.PROPERTIES_PREFIX.length()), e.getValue());
+            }
+        }
+        return Collections.unmodifiableMap(out);
     }
 
     /** Masks passwords in a value (a JDBC url, say) for printing. */
@@ -216,7 +242,9 @@ public final class StreamtrainConfig implements Serializable {
     private List<String> sharedSettings() {
         List<String> lines = new ArrayList<>();
         for (ConfigOption<?> option : OPTIONS) {
-            if (option != ModelOptions.ID && option != ModelOptions.MODELS && !ModelSettings.OPTIONS.contains(option)) {
+            // Kafka client properties say how to reach the broker, not what is trained (and may be secrets)
+            if (option != ModelOptions.ID && option != ModelOptions.MODELS && option != KafkaOptions.PROPERTIES
+                    && !ModelSettings.OPTIONS.contains(option)) {
                 String given = raw.get(option.key());
                 Object effective = given != null && given.contains("${env:") ? given : configuration().get(option);
                 lines.add(option.key() + "=" + effective);
@@ -320,7 +348,13 @@ public final class StreamtrainConfig implements Serializable {
             known.put(option.key(), option);
         }
         for (String key : values.keySet()) {
-            if (!known.containsKey(key) && !key.startsWith(ModelSettings.MODELS_PREFIX)) {
+            if (key.startsWith(KafkaOptions.PROPERTIES_PREFIX)) {
+                validateKafkaProperty(key);
+            } else if (key.equals(KafkaOptions.PROPERTIES.key())) {
+                throw new ConfigException(key + ": give each Kafka client property as its own key, "
+                        + KafkaOptions.PROPERTIES_PREFIX + "<client key>, e.g. --set "
+                        + KafkaOptions.PROPERTIES_PREFIX + "security.protocol=SASL_SSL");
+            } else if (!known.containsKey(key) && !key.startsWith(ModelSettings.MODELS_PREFIX)) {
                 throw new ConfigException("unknown configuration key '" + key + "'" + suggestion(key, known.keySet()));
             }
         }
@@ -549,6 +583,19 @@ public final class StreamtrainConfig implements Serializable {
                 : "regresses " + a.labelWidth() + " target" + (a.labelWidth() == 1 ? "" : "s");
     }
 
+    /** A {@code kafka.properties.<client key>}: any client key but those streamtrain sets itself. */
+    private static void validateKafkaProperty(String key) {
+        String client = key.substring(KafkaOptions.PROPERTIES_PREFIX.length());
+        if (client.isBlank()) {
+            throw new ConfigException(key + ": names no Kafka client property (" + KafkaOptions.PROPERTIES_PREFIX
+                    + "<client key>, e.g. " + KafkaOptions.PROPERTIES_PREFIX + "security.protocol)");
+        }
+        String why = KafkaOptions.RESERVED_PROPERTIES.get(client);
+        if (why != null) {
+            throw new ConfigException(key + ": streamtrain sets " + client + " itself; " + why);
+        }
+    }
+
     /** Ids in messages are cut short: a rejected one may be anything, of any length. */
     private static String abbreviate(String s) {
         return s.length() <= 60 ? s : s.substring(0, 60) + "...";
@@ -589,6 +636,9 @@ public final class StreamtrainConfig implements Serializable {
         }
         if (d instanceof Duration) {
             return "a duration like 200ms or 5s";
+        }
+        if (d instanceof Map) {
+            return "keys like " + KafkaOptions.PROPERTIES_PREFIX + "security.protocol";
         }
         return d == null ? "a value" : "a " + d.getClass().getSimpleName().toLowerCase();
     }

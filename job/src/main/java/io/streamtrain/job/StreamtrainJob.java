@@ -128,6 +128,8 @@ public final class StreamtrainJob {
             KafkaRecordDeserializationSchema<RawRow> rowsDeserializer) throws Exception {
         String group = config.get(KafkaOptions.GROUP_ID);
         int maxBytes = config.get(KafkaOptions.MAX_MESSAGE_BYTES);
+        // kafka.properties.*: security and any other client setting, applied last, over the tuning below
+        Map<String, String> clientProperties = config.kafkaProperties();
         var rowsBuilder = KafkaSource.<RawRow>builder()
                 .setBootstrapServers(bootstrapServers)
                 .setTopics(config.get(KafkaOptions.ROWS_TOPIC))
@@ -142,10 +144,11 @@ public final class StreamtrainJob {
                 .setProperty("max.poll.records", "10000")
                 .setProperty("max.partition.fetch.bytes", Integer.toString(Math.max(maxBytes, 8 << 20)))
                 .setProperty("fetch.max.bytes", Integer.toString(Math.max(maxBytes, 16 << 20)));
+        clientProperties.forEach(rowsBuilder::setProperty);
         if (rowsStoppingOffsets != null) {
             rowsBuilder.setBounded(OffsetsInitializer.offsets(rowsStoppingOffsets));
         }
-        var paramsSource = KafkaSource.<ModelVersion>builder()
+        var paramsBuilder = KafkaSource.<ModelVersion>builder()
                 .setBootstrapServers(bootstrapServers)
                 .setTopics(config.get(KafkaOptions.PARAMS_TOPIC))
                 .setGroupId(group + "-params")
@@ -154,22 +157,25 @@ public final class StreamtrainJob {
                 .setDeserializer(new ModelVersionDeserializer())
                 .setProperty("fetch.max.wait.ms", "20")
                 .setProperty("max.partition.fetch.bytes", Integer.toString(maxBytes))
-                .setProperty("fetch.max.bytes", Integer.toString(maxBytes))
-                .build();
-        KafkaSink<ModelVersion> paramsSink = KafkaSink.<ModelVersion>builder()
+                .setProperty("fetch.max.bytes", Integer.toString(maxBytes));
+        clientProperties.forEach(paramsBuilder::setProperty);
+        KafkaSource<ModelVersion> paramsSource = paramsBuilder.build();
+        var paramsSinkBuilder = KafkaSink.<ModelVersion>builder()
                 .setBootstrapServers(bootstrapServers)
                 .setRecordSerializer(new ModelVersionSerializer(config.get(KafkaOptions.PARAMS_TOPIC), maxBytes))
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
                 .setProperty("linger.ms", "0")
                 .setProperty("max.request.size", Integer.toString(maxBytes))
-                .setProperty("buffer.memory", Long.toString(Math.max(32L << 20, 2L * maxBytes)))
-                .build();
-        KafkaSink<DeadLetter> deadLetters = KafkaSink.<DeadLetter>builder()
+                .setProperty("buffer.memory", Long.toString(Math.max(32L << 20, 2L * maxBytes)));
+        clientProperties.forEach(paramsSinkBuilder::setProperty);
+        KafkaSink<ModelVersion> paramsSink = paramsSinkBuilder.build();
+        var deadLettersBuilder = KafkaSink.<DeadLetter>builder()
                 .setBootstrapServers(bootstrapServers)
                 .setRecordSerializer(new DeadLetterSerializer(config.get(KafkaOptions.DLQ_TOPIC)))
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
-                .setProperty("linger.ms", "5")
-                .build();
+                .setProperty("linger.ms", "5");
+        clientProperties.forEach(deadLettersBuilder::setProperty);
+        KafkaSink<DeadLetter> deadLetters = deadLettersBuilder.build();
         SnapshotSink snapshots = new SnapshotSink(config.get(SinkOptions.URL), config.get(SinkOptions.TABLE_PREFIX),
                 new Retention(config.get(SinkOptions.RETAIN_VERSIONS), config.get(SinkOptions.RETAIN_EVERY)));
         Source<ModelVersion, ?, ?> params = rowsStoppingOffsets == null
@@ -177,21 +183,25 @@ public final class StreamtrainJob {
                 : new StopOnFinalSource<>(paramsSource, ModelSpec.ids(config.models()));
         String holdoutTopic = config.get(KafkaOptions.HOLDOUT_TOPIC);
         if (!holdoutTopic.isEmpty()) {
-            TopicCheck.requireTopic(bootstrapServers, holdoutTopic, KafkaOptions.HOLDOUT_TOPIC.key(),
+            TopicCheck.requireTopic(bootstrapServers, clientProperties, holdoutTopic, KafkaOptions.HOLDOUT_TOPIC.key(),
                     "create it and write the held-out rows to it before the job starts, or set "
                             + KafkaOptions.HOLDOUT_TOPIC.key() + " to empty to train without held-out evaluation");
         }
-        KafkaSource<RawRow> holdout = holdoutTopic.isEmpty() ? null : KafkaSource.<RawRow>builder()
-                .setBootstrapServers(bootstrapServers)
-                .setTopics(holdoutTopic)
-                .setGroupId(group + "-holdout")
-                .setClientIdPrefix(group + "-holdout")
-                .setStartingOffsets(OffsetsInitializer.earliest())
-                // the held-out set is what the topic holds when the job starts
-                .setBounded(OffsetsInitializer.latest())
-                .setDeserializer(new RawRowDeserializer())
-                .setProperty("fetch.max.wait.ms", "50")
-                .build();
+        KafkaSource<RawRow> holdout = null;
+        if (!holdoutTopic.isEmpty()) {
+            var holdoutBuilder = KafkaSource.<RawRow>builder()
+                    .setBootstrapServers(bootstrapServers)
+                    .setTopics(holdoutTopic)
+                    .setGroupId(group + "-holdout")
+                    .setClientIdPrefix(group + "-holdout")
+                    .setStartingOffsets(OffsetsInitializer.earliest())
+                    // the held-out set is what the topic holds when the job starts
+                    .setBounded(OffsetsInitializer.latest())
+                    .setDeserializer(new RawRowDeserializer())
+                    .setProperty("fetch.max.wait.ms", "50");
+            clientProperties.forEach(holdoutBuilder::setProperty);
+            holdout = holdoutBuilder.build();
+        }
         return new StreamtrainJob(config, ResolveStartPoint.resolve(config), rowsBuilder.build(), holdout, params,
                 paramsSink, deadLetters, snapshots);
     }

@@ -118,6 +118,26 @@ class ProduceCommandITCase {
         assertThat(bad[2]).contains("data.epochs: 0 is out of range");
     }
 
+    @Test
+    void kafkaPropertiesOfTheConfigurationReachTheProducerAndProducerPropertiesGoOverThem() throws Exception {
+        Path config = Files.writeString(dir.resolve("tiny-requests.yaml"), """
+                kafka:
+                  properties:
+                    max.request.size: 20
+                    client.id: produce-props
+                """);
+        String[] refused = produce("--topic", "props-rows", "--dataset", "seed", "--rows", "10", "--partitions", "1",
+                "--config", config.toString());
+        assertThat(refused[0]).isEqualTo("1");
+        assertThat(refused[2]).contains("larger than 20, which is the value of the max.request.size configuration");
+        assertThat(readAll("props-rows")).isEmpty();
+
+        String[] sent = produce("--topic", "props-rows", "--dataset", "seed", "--rows", "10", "--partitions", "1",
+                "--config", config.toString(), "--producer-property", "max.request.size=1048576");
+        assertThat(sent[0]).as(sent[2]).isEqualTo("0");
+        assertThat(readAll("props-rows")).hasSize(10);
+    }
+
     private static void writeIdx(Path file, int[] dims, byte[] data) throws Exception {
         try (OutputStream os = Files.newOutputStream(file); DataOutputStream out = new DataOutputStream(os)) {
             out.write(new byte[] {0, 0, 0x08, (byte) dims.length});

@@ -377,4 +377,90 @@ class StreamtrainConfigTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("models.wide.model.init-from: expected MODEL:VERSION");
     }
+
+    private static final String SECURED_KAFKA = """
+            kafka:
+              bootstrap-servers: broker-1:9093
+              properties:
+                security.protocol: SASL_SSL
+                sasl.mechanism: SCRAM-SHA-512
+                sasl.jaas.config: >-
+                  org.apache.kafka.common.security.scram.ScramLoginModule required
+                  username="trainer" password="${env:KAFKA_PASSWORD}";
+                ssl.truststore.location: /etc/kafka/truststore.jks
+                ssl.truststore.password: tru5tme
+                client:
+                  dns.lookup: use_all_dns_ips
+            """;
+
+    @Test
+    void kafkaClientPropertiesPassThroughFromTheFileAndFromSet(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("kafka.yaml");
+        Files.writeString(file, SECURED_KAFKA);
+        StreamtrainConfig c = StreamtrainConfig.load(file, Map.of("kafka.properties.ssl.endpoint.identification.algorithm",
+                "", "kafka.properties.sasl.mechanism", "PLAIN"), Map.of("KAFKA_PASSWORD", "pa55word")::get);
+        assertThat(c.kafkaProperties()).containsExactly(
+                Map.entry("client.dns.lookup", "use_all_dns_ips"),
+                Map.entry("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required "
+                        + "username=\"trainer\" password=\"pa55word\";"),
+                Map.entry("sasl.mechanism", "PLAIN"),
+                Map.entry("security.protocol", "SASL_SSL"),
+                Map.entry("ssl.endpoint.identification.algorithm", ""),
+                Map.entry("ssl.truststore.location", "/etc/kafka/truststore.jks"),
+                Map.entry("ssl.truststore.password", "tru5tme"));
+        assertThat(c.get(KafkaOptions.PROPERTIES)).isEqualTo(c.kafkaProperties());
+        assertThat(StreamtrainConfig.of(Map.of()).kafkaProperties()).isEmpty();
+    }
+
+    @Test
+    void kafkaSecretsAreMaskedWhereverTheConfigurationIsPrinted(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("kafka.yaml");
+        Files.writeString(file, SECURED_KAFKA);
+        StreamtrainConfig c = StreamtrainConfig.load(file, Map.of("kafka.properties.sasl.oauthbearer.token.endpoint.url",
+                "https://idp/token", "kafka.properties.basic.auth.user.info", "u:${env:KAFKA_PASSWORD}",
+                "kafka.properties.ssl.key.password", "k3y"), Map.of("KAFKA_PASSWORD", "pa55word")::get);
+        for (String printed : new String[] {c.redacted().toString(), c.toString()}) {
+            assertThat(printed).doesNotContain("pa55word", "tru5tme", "k3y", "username=")
+                    .contains("kafka.properties.sasl.jaas.config=***", "kafka.properties.ssl.truststore.password=***",
+                            "kafka.properties.ssl.key.password=***", "kafka.properties.sasl.oauthbearer.token.endpoint.url=***",
+                            // not secret: shown as written
+                            "kafka.properties.security.protocol=SASL_SSL", "kafka.properties.sasl.mechanism=SCRAM-SHA-512",
+                            "kafka.properties.ssl.truststore.location=/etc/kafka/truststore.jks",
+                            "kafka.properties.basic.auth.user.info=u:${env:KAFKA_PASSWORD}",
+                            "kafka.bootstrap-servers=broker-1:9093");
+        }
+        assertThat(KafkaOptions.isSecret("kafka.properties.sasl.jaas.config")).isTrue();
+        assertThat(KafkaOptions.isSecret("kafka.properties.ssl.keystore.key")).isTrue();
+        assertThat(KafkaOptions.isSecret("kafka.properties.sasl.client.callback.handler.class")).isFalse();
+        assertThat(KafkaOptions.isSecret("kafka.properties.SSL.KEYSTORE.PASSWORD")).isTrue();
+    }
+
+    @Test
+    void kafkaClientPropertiesDoNotChangeTheConfigurationHash(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("kafka.yaml");
+        Files.writeString(file, SECURED_KAFKA);
+        StreamtrainConfig secured = StreamtrainConfig.load(file, Map.of(), Map.of("KAFKA_PASSWORD", "x")::get);
+        StreamtrainConfig plain = StreamtrainConfig.of(Map.of("kafka.bootstrap-servers", "broker-1:9093"));
+        assertThat(secured.hash()).isEqualTo(plain.hash());
+        assertThat(secured.models().get(0).configHash()).isEqualTo(plain.models().get(0).configHash());
+    }
+
+    @Test
+    void kafkaClientPropertiesThatStreamtrainSetsItselfAreRefusedNamingTheKeyToUse() {
+        assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("kafka.properties.bootstrap.servers", "b:9092")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("kafka.properties.bootstrap.servers: streamtrain sets bootstrap.servers itself; set "
+                        + "kafka.bootstrap-servers instead");
+        assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("kafka.properties.group.id", "g")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("set kafka.group-id instead");
+        assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("kafka.properties.value.deserializer", "x")))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("kafka.properties.value.deserializer: ");
+        assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("kafka.properties.", "x")))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("kafka.properties.: names no Kafka client property");
+        assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("kafka.properties", "security.protocol:SSL")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("give each Kafka client property as its own key");
+        assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("kafka.propertys.security.protocol", "SSL")))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("unknown configuration key");
+    }
 }
