@@ -25,7 +25,13 @@ public final class JobOptions {
     public static final ConfigOption<Boolean> WEB_UI = key("job.web-ui").booleanType().defaultValue(true)
             .withDescription("`local`: serve the Flink web UI of the MiniCluster on a free loopback port.");
 
+    public static final ConfigOption<Boolean> BOUNDED = key("job.bounded").booleanType().defaultValue(false)
+            .withDescription("The job jar on a cluster (ClusterJob): true = train on the rows the rows topic holds "
+                    + "when the job starts, write the final snapshot and finish; false = train until stopped "
+                    + "(`flink stop --drain` writes the final snapshot, the savepoint resumes). `local` always "
+                    + "ends after the rows it sends.");
+
     static List<ConfigOption<?>> all() {
-        return List.of(NAME, PARALLELISM, SHARDS, CHECKPOINT_INTERVAL, WEB_UI);
+        return List.of(NAME, PARALLELISM, SHARDS, CHECKPOINT_INTERVAL, WEB_UI, BOUNDED);
     }
 }

@@ -97,6 +97,32 @@ public final class StreamtrainConfig implements Serializable {
         return of(values, environment);
     }
 
+    /**
+     * A configuration from YAML text (e.g. a file bundled in the job jar), plus overrides.
+     *
+     * @param source where the text came from, named in error messages
+     */
+    public static StreamtrainConfig parse(String yamlText, String source, Map<String, String> overrides)
+            throws IOException {
+        Map<String, String> values = new LinkedHashMap<>(flattenYaml(yamlText, source));
+        values.putAll(overrides);
+        return of(values, System::getenv);
+    }
+
+    /**
+     * Every option with the value in effect, safe to print: the values as given (placeholders kept,
+     * passwords masked, see {@link #redacted()}), the defaults for the rest, and the models list's
+     * per-model keys.
+     */
+    public Map<String, String> effective() {
+        Map<String, String> out = new TreeMap<>();
+        for (ConfigOption<?> option : OPTIONS) {
+            out.put(option.key(), option.hasDefaultValue() ? String.valueOf(option.defaultValue()) : "");
+        }
+        out.putAll(redacted());
+        return out;
+    }
+
     public static StreamtrainConfig of(Map<String, String> values) {
         return of(values, System::getenv);
     }

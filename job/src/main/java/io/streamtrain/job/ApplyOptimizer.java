@@ -48,6 +48,11 @@ import org.slf4j.LoggerFactory;
  * what their flow control runs on. A model's fresh state begins at its {@link StartPoint} (version
  * 0, or a warm start's stored version with its optimizer state, as a new generation); snapshots
  * carry the optimizer state and step, so that a later run can warm-start from them.
+ *
+ * <p>A stop with a drained savepoint ends the input like a bounded run's end: the workers send
+ * their end markers after their last block, so the savepoint's final version (flagged final, and
+ * snapshotted) has trained every row read. A job resumed from that savepoint continues the state:
+ * the same versions, counters and optimizer state, under the next generation.
  */
 public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, ModelVersion, String, GlobalWindow>
         implements CheckpointedFunction {
@@ -155,7 +160,9 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
         long[] offsets = s.offsets();
         int[] shardKeys = s.shardKeys();
         long[] shardBlocks = s.shardBlocks().clone();
-        int shardsEnded = s.shardsEnded();
+        // every shard had ended, yet blocks come: a job resumed from the savepoint of a drained stop
+        // (after a final version nothing else arrives in the same run); its input has not ended
+        int shardsEnded = s.shardsEnded() >= shards ? 0 : s.shardsEnded();
         long consumed = 0;
         for (GradientBlock b : blocks) {
             rejected += b.rejected();

@@ -53,6 +53,14 @@ import org.slf4j.LoggerFactory;
  * training is synchronous mini-batch gradient descent for every model. A shard's input has ended
  * when every parser has sent it an end marker; once its waiting blocks are out it sends the
  * updater its own end marker, one per model.
+ *
+ * <p>A stop with a drained savepoint ({@code flink stop --drain}) ends both inputs at once: the
+ * parameters source stops too, so no version would ever release the blocks that flow control
+ * holds back. The watermark tells: it reaches its maximum on both inputs only then (and after the
+ * final version of a bounded run), and an event-time timer at that maximum computes every waiting
+ * block at once and sends the end markers, so that the drained savepoint's final version has
+ * trained every row read. The end of input belongs to one run: a job resumed from that savepoint
+ * (a new run, see {@code runId}) starts with no shard ended.
  */
 public final class ComputeGradients extends KeyedBroadcastProcessFunction<Integer, RowBlock, ModelVersion, GradientBlock>
         implements CheckpointedFunction {
@@ -68,6 +76,7 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
     private final int maxInFlight;
     private final int parsers;
     private final ComputeBackend.Choice backend;
+    private final long runId;
 
     /** Per model id, in the order of {@link #models}. */
     private transient Map<String, Learner> learners;
@@ -79,8 +88,12 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
     private transient ListState<ShardCounters> countersState;
     private transient GradientWorkerMetrics metrics;
 
-    /** Per-shard counters kept in operator state. */
-    public record ShardCounters(int shardKey, long sent, int ends, boolean endSent) {}
+    /**
+     * Per-shard counters kept in operator state.
+     *
+     * @param run the run whose end markers {@code ends} and {@code endSent} count
+     */
+    public record ShardCounters(int shardKey, long sent, int ends, boolean endSent, long run) {}
 
     private static final class Shard {
         long sent;
@@ -109,9 +122,15 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
 
         /**
          * Whether {@code version} is past the start point: a warm start's timeline is not replaced by
-         * versions of an older timeline that might still be on the parameters topic.
+         * versions of an older timeline that might still be on the parameters topic. Once a version
+         * is known (received, or restored from a checkpoint or savepoint) newer ones follow it: a
+         * job resumed from a savepoint was built with a start point after the versions its own
+         * earlier run published, yet those are its timeline.
          */
         boolean isAfterStart(ModelVersion version) {
+            if (newest != null) {
+                return true;
+            }
             StartPoint start = spec.start();
             return version.generation() != start.generation() ? version.generation() > start.generation()
                     : version.version() > start.version();
@@ -127,6 +146,17 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
      */
     public ComputeGradients(List<ModelSpec> models, boolean float64, int batchSize, int maxInFlight, int parsers,
             ComputeBackend.Choice backend) {
+        this(models, float64, batchSize, maxInFlight, parsers, backend, 0);
+    }
+
+    /**
+     * @param runId identifies this submission of the job: restored end-of-input counters of another
+     *     run (a job resumed from a drained savepoint) are reset, those of this run (a restore after
+     *     a failure) are kept
+     */
+    public ComputeGradients(List<ModelSpec> models, boolean float64, int batchSize, int maxInFlight, int parsers,
+            ComputeBackend.Choice backend, long runId) {
+        this.runId = runId;
         this.models = List.copyOf(models);
         this.float64 = float64;
         this.batchSize = batchSize;
@@ -145,11 +175,20 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
         if (context.isRestored()) {
             // union state: every subtask sees all counters; it keeps those of shards it is sent
             // (shards are created lazily below, so unknown ones simply stay unused)
+            boolean otherRun = false;
             for (ShardCounters c : countersState.get()) {
                 Shard s = shard(c.shardKey());
                 s.sent = c.sent();
-                s.ends = c.ends();
-                s.endSent = c.endSent();
+                if (c.run() == runId) {
+                    s.ends = c.ends();
+                    s.endSent = c.endSent();
+                } else {
+                    otherRun |= c.ends() > 0;
+                }
+            }
+            if (otherRun) {
+                LOG.info("gradient worker: restored from another run (a savepoint): its end of input is over, "
+                        + "training goes on");
             }
             for (RowBlock b : waitingState.get()) {
                 shard(b.shardKey()).waiting.add(b);
@@ -163,7 +202,8 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
         List<ShardCounters> counters = new ArrayList<>();
         for (Map.Entry<Integer, Shard> e : shards.entrySet()) {
             waiting.addAll(e.getValue().waiting);
-            counters.add(new ShardCounters(e.getKey(), e.getValue().sent, e.getValue().ends, e.getValue().endSent));
+            counters.add(new ShardCounters(e.getKey(), e.getValue().sent, e.getValue().ends, e.getValue().endSent,
+                    runId));
         }
         waitingState.update(waiting);
         countersState.update(counters);
@@ -198,7 +238,22 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
         } else {
             shard.waiting.add(block);
         }
-        drain(block.shardKey(), shard, out);
+        // fires only when both inputs have ended (a drained stop, or after a bounded run's final version)
+        ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+        drain(block.shardKey(), shard, out, false);
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<GradientBlock> out) throws Exception {
+        Shard shard = shards.get(ctx.getCurrentKey());
+        if (timestamp == Long.MAX_VALUE && shard != null) {
+            loadNewest(ctx.getBroadcastState(PARAMETERS));
+            if (!shard.waiting.isEmpty()) {
+                LOG.info("gradient worker: inputs ended, computing the {} blocks of shard {} that waited for versions",
+                        shard.waiting.size(), ctx.getCurrentKey());
+            }
+            drain(ctx.getCurrentKey(), shard, out, true);
+        }
     }
 
     @Override
@@ -221,7 +276,7 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
             learner.newest = version;
             metrics.versionReceived(version);
             for (Map.Entry<Integer, Shard> e : shards.entrySet()) {
-                drain(e.getKey(), e.getValue(), out);
+                drain(e.getKey(), e.getValue(), out, false);
             }
         }
     }
@@ -236,8 +291,11 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
         }
     }
 
-    /** Computes waiting blocks while the shard has room in flight; sends its end markers when due. */
-    private void drain(int shardKey, Shard shard, Collector<GradientBlock> out) {
+    /**
+     * Computes waiting blocks while the shard has room in flight (every waiting block when
+     * {@code force}: no version can arrive any more); sends its end markers when due.
+     */
+    private void drain(int shardKey, Shard shard, Collector<GradientBlock> out, boolean force) {
         long consumed = Long.MAX_VALUE;
         for (Learner learner : learners.values()) {
             consumed = Math.min(consumed, learner.newest == null ? 0 : learner.newest.blocksConsumed(shardKey));
@@ -245,7 +303,7 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
         boolean inputOver = shard.ends >= parsers;
         while (!shard.waiting.isEmpty()) {
             RowBlock block = shard.waiting.peek();
-            if (block.rows() > 0 && shard.sent - consumed >= maxInFlight) {
+            if (!force && block.rows() > 0 && shard.sent - consumed >= maxInFlight) {
                 return;
             }
             shard.waiting.poll();

@@ -71,6 +71,8 @@ public final class StreamtrainJob {
     private final Sink<DeadLetter> deadLetterSink;
     private final Sink<ModelSnapshot> snapshotSink;
     private final List<ModelSpec> models;
+    /** This submission of the job (see {@link ComputeGradients}): new for every job graph built. */
+    private final long runId = java.util.concurrent.ThreadLocalRandom.current().nextLong();
 
     /**
      * A job whose models cold-start from their configured initial parameters (version 0, generation 0).
@@ -256,7 +258,7 @@ public final class StreamtrainJob {
                 .keyBy(new ShardKey(), Types.INT)
                 .connect(versionsIn)
                 .process(new ComputeGradients(models, config.get(TrainingOptions.DTYPE).equals("float64"), batchSize,
-                        config.get(TrainingOptions.MAX_IN_FLIGHT), parallelism, config.computeBackend()),
+                        config.get(TrainingOptions.MAX_IN_FLIGHT), parallelism, config.computeBackend(), runId),
                         TypeInformation.of(GradientBlock.class))
                 .name("gradient-worker")
                 .uid("gradient-worker")

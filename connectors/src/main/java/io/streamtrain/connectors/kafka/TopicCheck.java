@@ -1,17 +1,23 @@
 package io.streamtrain.connectors.kafka;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
 
 /**
- * Checks, before a job is built, that a topic it reads a bounded snapshot of exists: the Kafka
- * source would otherwise fail the running job with a bare "unknown topic" error that names no
- * setting.
+ * Checks, before a job is built, that the topics it reads exist: the Kafka source would otherwise
+ * fail the running job with a bare "unknown topic" error that names no setting.
  */
 public final class TopicCheck {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
@@ -25,7 +31,7 @@ public final class TopicCheck {
      */
     public static void requireTopic(String bootstrapServers, String topic, String key, String remedy)
             throws Exception {
-        requireTopic(bootstrapServers, Map.of(), topic, key, remedy);
+        requireTopics(bootstrapServers, Map.of(), Map.of(key, topic), remedy);
     }
 
     /**
@@ -34,12 +40,50 @@ public final class TopicCheck {
      */
     public static void requireTopic(String bootstrapServers, Map<String, String> clientProperties, String topic,
             String key, String remedy) throws Exception {
+        requireTopics(bootstrapServers, clientProperties, Map.of(key, topic), remedy);
+    }
+
+    /** {@link #requireTopics(String, Map, Map, String)} without client properties. */
+    public static void requireTopics(String bootstrapServers, Map<String, String> topics, String remedy)
+            throws Exception {
+        requireTopics(bootstrapServers, Map.of(), topics, remedy);
+    }
+
+    /**
+     * Checks several topics at once.
+     *
+     * @param clientProperties Kafka client settings (security, say); the admin client's apply
+     * @param topics per configuration key, the topic it names
+     * @throws IllegalStateException naming every key whose topic the broker does not have
+     */
+    public static void requireTopics(String bootstrapServers, Map<String, String> clientProperties,
+            Map<String, String> topics, String remedy) throws Exception {
         try (Admin admin = Admin.create(adminProperties(bootstrapServers, clientProperties))) {
-            Set<String> topics = admin.listTopics().names().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            if (!topics.contains(topic)) {
-                throw new IllegalStateException(key + "=" + topic + ": there is no such topic on " + bootstrapServers
-                        + "; " + remedy);
+            Set<String> existing = admin.listTopics().names().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            List<String> missing = new ArrayList<>();
+            topics.forEach((key, topic) -> {
+                if (!existing.contains(topic)) {
+                    missing.add(key + "=" + topic);
+                }
+            });
+            if (!missing.isEmpty()) {
+                throw new IllegalStateException(String.join(", ", missing) + ": there is no such topic on "
+                        + bootstrapServers + "; " + remedy);
             }
+        }
+    }
+
+    /** Per partition of {@code topic}, the offset after its last record now. */
+    public static Map<TopicPartition, Long> endOffsets(String bootstrapServers, String topic) throws Exception {
+        try (Admin admin = Admin.create(adminProperties(bootstrapServers, Map.of()))) {
+            TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames()
+                    .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(topic);
+            Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+            description.partitions().forEach(p -> request.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+            Map<TopicPartition, Long> out = new TreeMap<>(java.util.Comparator.comparingInt(TopicPartition::partition));
+            admin.listOffsets(request).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .forEach((tp, info) -> out.put(tp, info.offset()));
+            return out;
         }
     }
 
