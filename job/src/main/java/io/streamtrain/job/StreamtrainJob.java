@@ -166,7 +166,8 @@ public final class StreamtrainJob {
                 .setProperty("linger.ms", "5")
                 .build();
         SnapshotSink snapshots = new SnapshotSink(config.get(SinkOptions.URL), config.get(SinkOptions.TABLE_PREFIX),
-                new Retention(config.get(SinkOptions.RETAIN_VERSIONS), config.get(SinkOptions.RETAIN_EVERY)));
+                new Retention(config.get(SinkOptions.RETAIN_VERSIONS), config.get(SinkOptions.RETAIN_EVERY)),
+                config.get(SinkOptions.RETRY_BACKOFF), config.get(SinkOptions.MAX_RETRY_TIME));
         Source<ModelVersion, ?, ?> params = rowsStoppingOffsets == null
                 ? paramsSource
                 : new StopOnFinalSource<>(paramsSource, ModelSpec.ids(config.models()));
@@ -241,7 +242,7 @@ public final class StreamtrainJob {
                 .keyBy(new ShardKey(), Types.INT)
                 .connect(versionsIn)
                 .process(new ComputeGradients(models, config.get(TrainingOptions.DTYPE).equals("float64"), batchSize,
-                        config.get(TrainingOptions.MAX_IN_FLIGHT), parallelism, config.computeBackend()),
+                        config.maxInFlight(), parallelism, config.computeBackend()),
                         TypeInformation.of(GradientBlock.class))
                 .name("gradient-worker")
                 .uid("gradient-worker")
@@ -250,9 +251,10 @@ public final class StreamtrainJob {
         SingleOutputStreamOperator<ModelVersion> versions = gradients
                 .keyBy(new ModelKey(), Types.STRING)
                 .window(GlobalWindows.create())
-                .trigger(new UpdateTrigger(config.get(TrainingOptions.WINDOW_BLOCKS),
-                        config.get(TrainingOptions.WINDOW_TIMEOUT).toMillis()))
-                .process(new ApplyOptimizer(models, config.get(TrainingOptions.MAX_STALENESS),
+                .trigger(config.consistency() == TrainingOptions.Consistency.SYNC
+                        ? new SyncUpdateTrigger(shards)
+                        : new UpdateTrigger(config.windowBlocks(), config.windowTimeout().toMillis()))
+                .process(new ApplyOptimizer(models, config.maxStaleness(),
                         new SnapshotPolicy(config.get(SinkOptions.EVERY_VERSIONS), config.get(SinkOptions.EVERY).toMillis()),
                         config.get(KafkaOptions.ROWS_TOPIC), shards), TypeInformation.of(ModelVersion.class))
                 .name("parameter-updater")
