@@ -63,6 +63,14 @@ public final class StreamtrainJob {
     /** Fixed, so that shard keys can be chosen to land on distinct gradient workers. */
     public static final int MAX_PARALLELISM = 128;
 
+    /**
+     * How long the job's producers keep retrying a record while the broker is unreachable (Kafka's
+     * default, stated): a restarted broker within this time loses nothing and restarts nothing.
+     */
+    static final String DELIVERY_TIMEOUT_MS = "120000";
+    /** Longest wait between two reconnection attempts of the job's Kafka clients to a broker that is gone. */
+    static final String RECONNECT_BACKOFF_MAX_MS = "1000";
+
     private final StreamtrainConfig config;
     private final Source<RawRow, ?, ?> rows;
     private final Source<RawRow, ?, ?> holdout;
@@ -136,7 +144,8 @@ public final class StreamtrainJob {
                 .setStartingOffsets(OffsetsInitializer.earliest())
                 .setDeserializer(rowsDeserializer)
                 // shortens the consumer's close at the end of a bounded run (~450 ms -> ~50 ms)
-                .setProperty("fetch.max.wait.ms", "50");
+                .setProperty("fetch.max.wait.ms", "50")
+                .setProperty("reconnect.backoff.max.ms", RECONNECT_BACKOFF_MAX_MS);
         if (rowsStoppingOffsets != null) {
             rowsBuilder.setBounded(OffsetsInitializer.offsets(rowsStoppingOffsets));
         }
@@ -148,6 +157,7 @@ public final class StreamtrainJob {
                 .setStartingOffsets(OffsetsInitializer.timestamp(startMillis))
                 .setDeserializer(new ModelVersionDeserializer())
                 .setProperty("fetch.max.wait.ms", "20")
+                .setProperty("reconnect.backoff.max.ms", RECONNECT_BACKOFF_MAX_MS)
                 .setProperty("max.partition.fetch.bytes", Integer.toString(maxBytes))
                 .setProperty("fetch.max.bytes", Integer.toString(maxBytes))
                 .build();
@@ -155,6 +165,10 @@ public final class StreamtrainJob {
                 .setBootstrapServers(bootstrapServers)
                 .setRecordSerializer(new ModelVersionSerializer(config.get(KafkaOptions.PARAMS_TOPIC), maxBytes))
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                // a broker outage shorter than this delays versions (and checkpoints) instead of
+                // failing the job; clients reconnect within RECONNECT_BACKOFF_MAX_MS once it is back
+                .setProperty("delivery.timeout.ms", DELIVERY_TIMEOUT_MS)
+                .setProperty("reconnect.backoff.max.ms", RECONNECT_BACKOFF_MAX_MS)
                 .setProperty("linger.ms", "0")
                 .setProperty("max.request.size", Integer.toString(maxBytes))
                 .setProperty("buffer.memory", Long.toString(Math.max(32L << 20, 2L * maxBytes)))
@@ -163,6 +177,8 @@ public final class StreamtrainJob {
                 .setBootstrapServers(bootstrapServers)
                 .setRecordSerializer(new DeadLetterSerializer(config.get(KafkaOptions.DLQ_TOPIC)))
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .setProperty("delivery.timeout.ms", DELIVERY_TIMEOUT_MS)
+                .setProperty("reconnect.backoff.max.ms", RECONNECT_BACKOFF_MAX_MS)
                 .setProperty("linger.ms", "5")
                 .build();
         SnapshotSink snapshots = new SnapshotSink(config.get(SinkOptions.URL), config.get(SinkOptions.TABLE_PREFIX),
