@@ -79,9 +79,9 @@ class DatabaseOutageITCase extends LocalLoopTestBase {
     void snapshotWritesRetryThroughAnOutageWhileTrainingGoesOn() throws Exception {
         String url = String.format(POSTGRES, proxy.port());
         StreamtrainConfig config = config(SEED_YAML, Map.of("job.name", JOB, "job.checkpoint-interval", "500ms",
-                "data.rows", Integer.toString(ROWS), "data.rate", "1000", "sink.url", url, "sink.table-prefix", prefix,
+                "data.rows", Integer.toString(ROWS), "data.rate", "1000", "sink.table-prefix", prefix,
                 "sink.every-versions", Integer.toString(EVERY), "sink.retry-backoff", "200ms",
-                "sink.max-retry-time", "90s"));
+                "sink.max-retry-time", "90s")).with(Map.of("sink.url", url));
         kafka.createTopics(Map.of("rows", 2, "rows.dlq", 2, "params", 1, "rows.holdout", 1));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
