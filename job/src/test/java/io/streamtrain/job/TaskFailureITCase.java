@@ -40,7 +40,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class TaskFailureITCase extends LocalLoopTestBase {
     private static final Path SEED_YAML = Path.of("..", "config", "seed.yaml");
     private static final String JOB = "task-failure";
-    private static final int ROWS = 60_000;
+    private static final int ROWS = 100_000;
 
     private static final InMemoryReporter REPORTER = InMemoryReporter.createWithRetainedMetrics();
 
@@ -75,7 +75,7 @@ class TaskFailureITCase extends LocalLoopTestBase {
     @Test
     void aFailedTaskRestoresFromItsCheckpointAndTrainsEveryRowExactlyOnce() throws Exception {
         Map<String, String> overrides = new HashMap<>(Map.of("job.name", JOB, "job.checkpoint-interval", "300ms",
-                "data.rows", Integer.toString(ROWS), "data.rate", "5000"));
+                "data.rows", Integer.toString(ROWS), "data.rate", "8000"));
         StreamtrainConfig config = config(SEED_YAML, overrides);
         kafka.createTopics(Map.of("rows", 2, "rows.dlq", 2, "params", 1, "rows.holdout", 1));
         Configuration flink = new Configuration();
