@@ -127,7 +127,9 @@ class DatabaseOutageITCase extends LocalLoopTestBase {
         // back, not lost
         assertThat(versionAtCut.get()).isGreaterThanOrEqualTo(2 * EVERY + 5);
         assertThat(versionAtRestore.get()).isGreaterThan(versionAtCut.get() + EVERY);
-        assertThat(storedAtRestore).allSatisfy(v -> assertThat(v).isLessThanOrEqualTo(versionAtCut.get()));
+        // snapshots fell due during the outage that were not written during it
+        long storedBeforeRestore = storedAtRestore.stream().mapToLong(Long::longValue).max().orElse(0);
+        assertThat(storedBeforeRestore + EVERY).isLessThan(versionAtRestore.get());
         List<Long> expected = new ArrayList<>();
         for (long v = EVERY; v < last.version(); v += EVERY) {
             expected.add(v);

@@ -158,9 +158,18 @@ class EmbeddedKafkaTest {
                 int port = Integer.parseInt(kafka.bootstrapServers().substring(kafka.bootstrapServers().indexOf(':') + 1));
                 assertThatThrownBy(() -> new java.net.Socket(InetAddress.getLoopbackAddress(), port).close())
                         .as("nothing listens while stopped").isInstanceOf(java.net.ConnectException.class);
-                // sent while the broker is down: the producer retries until it is back
+                // sent while the broker is down (send may block for metadata until it is back, so
+                // the restart comes from another thread): the producer retries until it is back
+                var restart = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                    try {
+                        Thread.sleep(1_000);
+                        kafka.restart();
+                    } catch (Exception e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                });
                 var during = producer.send(new ProducerRecord<>("kept", "k", "during"));
-                kafka.restart();
+                restart.get(60, TimeUnit.SECONDS);
                 during.get(60, TimeUnit.SECONDS);
             }
             assertThat(kafka.endOffsetSum("kept")).isEqualTo(2);
