@@ -87,7 +87,7 @@ final class Benchmark {
         report.put("network", arch.toString());
         report.put("optimizer", optimizerText(config));
         report.put("batch_size", config.get(TrainingOptions.BATCH_SIZE));
-        report.put("window_blocks", config.get(TrainingOptions.WINDOW_BLOCKS));
+        report.put("window_blocks", config.windowBlocks());
         report.put("step_rows", workload.stepRows());
         report.put("rows", workload.trainingRows());
         report.put("target_accuracy", workload.targets().accuracy());
@@ -106,7 +106,7 @@ final class Benchmark {
         ChildJvm children = new ChildJvm(work, heap, profileDir, timeout);
         out.printf(Locale.ROOT, "streamtrain bench %s%s: %s, %s, %s, steps of %d x %d rows; %d run(s) per figure%n",
                 workload.name(), quick ? " --quick" : "", workload.description(), arch, optimizerText(config),
-                config.get(TrainingOptions.WINDOW_BLOCKS), config.get(TrainingOptions.BATCH_SIZE), runs);
+                config.windowBlocks(), config.get(TrainingOptions.BATCH_SIZE), runs);
         try (EmbeddedKafka broker = EmbeddedKafka.start(work, Map.of("log.segment.delete.delay.ms", "0"))) {
             String bootstrap = broker.bootstrapServers();
             String rowsTopic = config.get(KafkaOptions.ROWS_TOPIC);

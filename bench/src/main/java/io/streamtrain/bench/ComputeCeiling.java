@@ -31,7 +31,7 @@ final class ComputeCeiling {
         ModelSpec model = config.models().get(0);
         Architecture arch = model.architecture();
         int batch = config.get(TrainingOptions.BATCH_SIZE);
-        int window = config.get(TrainingOptions.WINDOW_BLOCKS);
+        int window = config.windowBlocks();
         DataType dtype = config.get(TrainingOptions.DTYPE).equals("float64") ? DataType.DOUBLE : DataType.FLOAT;
         int f = train.features();
         int lw = train.labelWidth();

@@ -51,7 +51,7 @@ final class Dl4jPeer {
         }
         DataFile.Arrays train = DataFile.read(Path.of(request.get("data").asText()));
         DataFile.Arrays holdout = DataFile.read(Path.of(request.get("holdout").asText()));
-        int step = config.get(TrainingOptions.BATCH_SIZE) * config.get(TrainingOptions.WINDOW_BLOCKS);
+        int step = config.get(TrainingOptions.BATCH_SIZE) * config.windowBlocks();
         List<DataSet> batches = new ArrayList<>();
         for (int r = 0; r < train.rows(); r += step) {
             int n = Math.min(step, train.rows() - r);

@@ -106,7 +106,7 @@ record Workload(String name, Path configFile, StreamtrainConfig config, DataSet 
 
     /** Rows per optimizer step: a window of blocks. */
     int stepRows() {
-        return config.get(TrainingOptions.BATCH_SIZE) * config.get(TrainingOptions.WINDOW_BLOCKS);
+        return config.get(TrainingOptions.BATCH_SIZE) * config.windowBlocks();
     }
 
     /** The training rows, as the bytes of the Kafka messages, in topic order. */

@@ -11,9 +11,11 @@ import io.streamtrain.config.StreamtrainConfig;
 import io.streamtrain.connectors.format.ModelVersionFormat;
 import io.streamtrain.connectors.jdbc.SnapshotReader;
 import io.streamtrain.connectors.kafka.EmbeddedKafka;
+import io.streamtrain.connectors.kafka.RawRowDeserializer;
 import io.streamtrain.connectors.kafka.SendRows;
 import io.streamtrain.connectors.record.ModelSnapshot;
 import io.streamtrain.connectors.record.ModelVersion;
+import io.streamtrain.connectors.record.RawRow;
 import io.streamtrain.data.DataSet;
 import io.streamtrain.data.DataSets;
 import io.streamtrain.data.RowFormat;
@@ -40,6 +42,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -104,6 +107,7 @@ public final class LocalRun {
     private final List<byte[]> extraRows;
     private Consumer<ModelVersion> progress = v -> {};
     private Consumer<String> events = s -> {};
+    private KafkaRecordDeserializationSchema<RawRow> rowsDeserializer = new RawRowDeserializer();
     private volatile boolean stopWatching;
 
     /**
@@ -128,6 +132,15 @@ public final class LocalRun {
     /** Called with every version read back from the parameters topic (from a separate thread). */
     public LocalRun onVersion(Consumer<ModelVersion> progress) {
         this.progress = progress;
+        return this;
+    }
+
+    /**
+     * Reads the rows topic with {@code deserializer} instead of {@link RawRowDeserializer} (a fault
+     * test wraps it to fail a task mid-run).
+     */
+    public LocalRun withRowsDeserializer(KafkaRecordDeserializationSchema<RawRow> deserializer) {
+        this.rowsDeserializer = deserializer;
         return this;
     }
 
@@ -199,7 +212,7 @@ public final class LocalRun {
             stopAt.put(new TopicPartition(rowsTopic, p), count);
         }
         long start = System.currentTimeMillis();
-        StreamtrainJob trainingJob = StreamtrainJob.fromConfig(config, bootstrap, stopAt, start - 1);
+        StreamtrainJob trainingJob = StreamtrainJob.fromConfig(config, bootstrap, stopAt, start - 1, rowsDeserializer);
         List<ModelSpec> models = trainingJob.models();
         trainingJob.build(env);
         long t0 = System.nanoTime();

@@ -32,7 +32,18 @@ public final class SinkOptions {
             .withDescription("With sink.retain-versions, also keep the cells of every version that is a multiple of "
                     + "this (0 = none).");
 
+    public static final ConfigOption<Duration> RETRY_BACKOFF = key("sink.retry-backoff").durationType()
+            .defaultValue(Duration.ofMillis(200))
+            .withDescription("A failed snapshot write is retried on a new connection after this long, doubling after "
+                    + "each further failure (at most 5 s between attempts).");
+
+    public static final ConfigOption<Duration> MAX_RETRY_TIME = key("sink.max-retry-time").durationType()
+            .defaultValue(Duration.ofMinutes(2))
+            .withDescription("How long a snapshot write keeps retrying while the database is unreachable; then the "
+                    + "job fails and Flink's restart strategy takes over. Training goes on meanwhile.");
+
     static List<ConfigOption<?>> all() {
-        return List.of(URL, TABLE_PREFIX, EVERY_VERSIONS, EVERY, RETAIN_VERSIONS, RETAIN_EVERY);
+        return List.of(URL, TABLE_PREFIX, EVERY_VERSIONS, EVERY, RETAIN_VERSIONS, RETAIN_EVERY, RETRY_BACKOFF,
+                MAX_RETRY_TIME);
     }
 }

@@ -361,6 +361,45 @@ public final class StreamtrainConfig implements Serializable {
         return shards == 0 ? parallelism() : shards;
     }
 
+    /** training.consistency, parsed. */
+    public TrainingOptions.Consistency consistency() {
+        String v = get(TrainingOptions.CONSISTENCY).trim();
+        for (TrainingOptions.Consistency c : TrainingOptions.Consistency.values()) {
+            if (c.key().equals(v)) {
+                return c;
+            }
+        }
+        throw new ConfigException(TrainingOptions.CONSISTENCY.key() + ": '" + abbreviate(v)
+                + "' is not one of sync, bounded, async");
+    }
+
+    /** Gradient blocks per optimizer step: job.shards in sync mode, else training.window-blocks. */
+    public int windowBlocks() {
+        return consistency() == TrainingOptions.Consistency.SYNC ? shards() : get(TrainingOptions.WINDOW_BLOCKS);
+    }
+
+    /** Blocks a shard may have unconsumed: 1 in sync mode, unlimited in async mode, else training.max-in-flight. */
+    public int maxInFlight() {
+        return switch (consistency()) {
+            case SYNC -> 1;
+            case ASYNC -> Integer.MAX_VALUE;
+            case BOUNDED -> get(TrainingOptions.MAX_IN_FLIGHT);
+        };
+    }
+
+    /**
+     * Staleness beyond which gradients are dropped, -1 for none: training.max-staleness in bounded
+     * mode; none in sync mode (staleness is 0 by construction) and in async mode.
+     */
+    public long maxStaleness() {
+        return consistency() == TrainingOptions.Consistency.BOUNDED ? get(TrainingOptions.MAX_STALENESS) : -1;
+    }
+
+    /** An incomplete window is applied after this long (0 = never): never in sync mode. */
+    public Duration windowTimeout() {
+        return consistency() == TrainingOptions.Consistency.SYNC ? Duration.ZERO : get(TrainingOptions.WINDOW_TIMEOUT);
+    }
+
     private Configuration configuration() {
         if (configuration == null) {
             configuration = Configuration.fromMap(values);
@@ -404,6 +443,8 @@ public final class StreamtrainConfig implements Serializable {
         range(TrainingOptions.MAX_IN_FLIGHT, 1, 1 << 20);
         nonNegative(TrainingOptions.BATCH_TIMEOUT);
         nonNegative(TrainingOptions.WINDOW_TIMEOUT);
+        nonNegative(SinkOptions.RETRY_BACKOFF);
+        nonNegative(SinkOptions.MAX_RETRY_TIME);
         if (get(TrainingOptions.MAX_STALENESS) < -1) {
             throw new ConfigException(TrainingOptions.MAX_STALENESS.key() + ": must be -1 (no bound) or >= 0");
         }
@@ -474,7 +515,20 @@ public final class StreamtrainConfig implements Serializable {
                     + ": some gradient workers would idle forever");
         }
         nonNegative(JobOptions.CHECKPOINT_INTERVAL);
-        if ((long) shards() * get(TrainingOptions.MAX_IN_FLIGHT) < get(TrainingOptions.WINDOW_BLOCKS)) {
+        TrainingOptions.Consistency consistency = consistency();
+        if (consistency == TrainingOptions.Consistency.SYNC) {
+            warnOverridden(TrainingOptions.WINDOW_BLOCKS, Integer.toString(shards()));
+            warnOverridden(TrainingOptions.MAX_IN_FLIGHT, "1");
+            warnOverridden(TrainingOptions.WINDOW_TIMEOUT, "0 (a version waits for every shard)");
+        }
+        if (consistency != TrainingOptions.Consistency.BOUNDED && get(TrainingOptions.MAX_STALENESS) >= 0) {
+            LOG.warn("{}={} is not used with {}={}: {}", TrainingOptions.MAX_STALENESS.key(),
+                    get(TrainingOptions.MAX_STALENESS), TrainingOptions.CONSISTENCY.key(), consistency.key(),
+                    consistency == TrainingOptions.Consistency.SYNC ? "every gradient is computed on the newest version"
+                            : "async mode has no staleness bound");
+        }
+        if (consistency == TrainingOptions.Consistency.BOUNDED
+                && (long) shards() * get(TrainingOptions.MAX_IN_FLIGHT) < get(TrainingOptions.WINDOW_BLOCKS)) {
             throw new ConfigException(TrainingOptions.WINDOW_BLOCKS.key() + "=" + get(TrainingOptions.WINDOW_BLOCKS)
                     + " is more than job.shards x training.max-in-flight = " + shards() + " x "
                     + get(TrainingOptions.MAX_IN_FLIGHT) + ": windows could only fire on training.window-timeout; "
@@ -625,6 +679,14 @@ public final class StreamtrainConfig implements Serializable {
     /** Ids in messages are cut short: a rejected one may be anything, of any length. */
     private static String abbreviate(String s) {
         return s.length() <= 60 ? s : s.substring(0, 60) + "...";
+    }
+
+    /** Logs a WARN when the user set {@code option}, which the consistency mode overrides. */
+    private void warnOverridden(ConfigOption<?> option, String value) {
+        if (values.containsKey(option.key())) {
+            LOG.warn("{}={} is overridden to {} by {}={}", option.key(), values.get(option.key()), value,
+                    TrainingOptions.CONSISTENCY.key(), get(TrainingOptions.CONSISTENCY));
+        }
     }
 
     private void range(ConfigOption<Integer> option, int min, int max) {

@@ -10,6 +10,29 @@ import org.apache.flink.configuration.ConfigOption;
 public final class TrainingOptions {
     private TrainingOptions() {}
 
+    /** The values of {@link #CONSISTENCY}. */
+    public enum Consistency {
+        /** One gradient block per shard per version; equals mini-batch gradient descent. */
+        SYNC,
+        /** Workers keep at most training.max-in-flight blocks unconsumed; training.max-staleness drops staler ones. */
+        BOUNDED,
+        /** No flow control and no staleness bound. */
+        ASYNC;
+
+        /** The name as written in the configuration. */
+        public String key() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    public static final ConfigOption<String> CONSISTENCY = key("training.consistency").stringType()
+            .defaultValue("bounded")
+            .withDescription("sync: every version waits for one gradient block from every shard (sets "
+                    + "training.window-blocks = job.shards, training.max-in-flight = 1, no window timeout; equals "
+                    + "mini-batch gradient descent); bounded: each shard keeps at most training.max-in-flight blocks "
+                    + "unconsumed and training.max-staleness drops staler gradients; async: no flow control, no "
+                    + "staleness bound.");
+
     public static final ConfigOption<Integer> BATCH_SIZE = key("training.batch-size").intType().defaultValue(64)
             .withDescription("Rows per mini-batch block; each block gives one gradient per model.");
 
@@ -18,23 +41,26 @@ public final class TrainingOptions {
             .withDescription("A partial block is sent after this long without filling up (0 = only when full or at end of input).");
 
     public static final ConfigOption<Integer> WINDOW_BLOCKS = key("training.window-blocks").intType().defaultValue(2)
-            .withDescription("Gradient blocks merged into one optimizer step.");
+            .withDescription("Gradient blocks merged into one optimizer step (bounded and async; sync takes one block "
+                    + "from every shard).");
 
     public static final ConfigOption<Duration> WINDOW_TIMEOUT = key("training.window-timeout").durationType()
             .defaultValue(Duration.ofMillis(500))
-            .withDescription("An incomplete window is applied after this long (0 = wait for training.window-blocks).");
+            .withDescription("An incomplete window is applied after this long (0 = wait for training.window-blocks; "
+                    + "sync never applies an incomplete window).");
 
     public static final ConfigOption<Long> MAX_STALENESS = key("training.max-staleness").longType().defaultValue(-1L)
-            .withDescription("Gradients computed more than this many versions ago are dropped and counted (-1 = no bound).");
+            .withDescription("Bounded mode: gradients computed more than this many versions ago are dropped and "
+                    + "counted (blocks_dropped); -1 = no bound beyond the one training.max-in-flight gives.");
 
     public static final ConfigOption<Integer> MAX_IN_FLIGHT = key("training.max-in-flight").intType().defaultValue(2)
-            .withDescription("Blocks a shard may have sent that no version it knows has consumed yet; bounds staleness "
-                    + "(1 with training.window-blocks = shards is synchronous mini-batch SGD).");
+            .withDescription("Bounded mode: blocks a shard may have sent that no version it knows has consumed yet; "
+                    + "bounds staleness (sync uses 1, async has no limit).");
 
     public static final ConfigOption<String> DTYPE = key("training.dtype").stringType().defaultValue("float32")
             .withDescription("ND4J data type of the gradient workers: float32 or float64.");
 
     static List<ConfigOption<?>> all() {
-        return List.of(BATCH_SIZE, BATCH_TIMEOUT, WINDOW_BLOCKS, WINDOW_TIMEOUT, MAX_STALENESS, MAX_IN_FLIGHT, DTYPE);
+        return List.of(CONSISTENCY, BATCH_SIZE, BATCH_TIMEOUT, WINDOW_BLOCKS, WINDOW_TIMEOUT, MAX_STALENESS, MAX_IN_FLIGHT, DTYPE);
     }
 }

@@ -183,7 +183,10 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
             }
             shardBlocks[shard]++;
             consumed++;
-            long staleness = s.version() - b.baseVersion();
+            // a block computed, after a restore, on a version of the timeline before it (replayed from
+            // the parameters topic before the new generation's first version arrived) may name a
+            // version this timeline has not reached: it is applied, as a fresh one
+            long staleness = Math.max(0, s.version() - b.baseVersion());
             metrics.blockConsumed(model, staleness);
             if (maxStaleness >= 0 && staleness > maxStaleness) {
                 blocksDropped++;

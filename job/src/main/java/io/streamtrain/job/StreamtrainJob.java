@@ -63,6 +63,14 @@ public final class StreamtrainJob {
     /** Fixed, so that shard keys can be chosen to land on distinct gradient workers. */
     public static final int MAX_PARALLELISM = 128;
 
+    /**
+     * How long the job's producers keep retrying a record while the broker is unreachable (Kafka's
+     * default, stated): a restarted broker within this time loses nothing and restarts nothing.
+     */
+    static final String DELIVERY_TIMEOUT_MS = "120000";
+    /** Longest wait between two reconnection attempts of the job's Kafka clients to a broker that is gone. */
+    static final String RECONNECT_BACKOFF_MAX_MS = "1000";
+
     private final StreamtrainConfig config;
     private final Source<RawRow, ?, ?> rows;
     private final Source<RawRow, ?, ?> holdout;
@@ -141,6 +149,7 @@ public final class StreamtrainJob {
                 .setDeserializer(rowsDeserializer)
                 // shortens the consumer's close at the end of a bounded run (~450 ms -> ~50 ms)
                 .setProperty("fetch.max.wait.ms", "50")
+                .setProperty("reconnect.backoff.max.ms", RECONNECT_BACKOFF_MAX_MS)
                 // rows are small and many: bigger polls and fetches cut the consumer's per-poll work
                 // (the input path is what bounds the seed workload end to end)
                 .setProperty("max.poll.records", "10000")
@@ -158,6 +167,7 @@ public final class StreamtrainJob {
                 .setStartingOffsets(OffsetsInitializer.timestamp(startMillis))
                 .setDeserializer(new ModelVersionDeserializer())
                 .setProperty("fetch.max.wait.ms", "20")
+                .setProperty("reconnect.backoff.max.ms", RECONNECT_BACKOFF_MAX_MS)
                 .setProperty("max.partition.fetch.bytes", Integer.toString(maxBytes))
                 .setProperty("fetch.max.bytes", Integer.toString(maxBytes));
         clientProperties.forEach(paramsBuilder::setProperty);
@@ -166,6 +176,10 @@ public final class StreamtrainJob {
                 .setBootstrapServers(bootstrapServers)
                 .setRecordSerializer(new ModelVersionSerializer(config.get(KafkaOptions.PARAMS_TOPIC), maxBytes))
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                // a broker outage shorter than this delays versions (and checkpoints) instead of
+                // failing the job; clients reconnect within RECONNECT_BACKOFF_MAX_MS once it is back
+                .setProperty("delivery.timeout.ms", DELIVERY_TIMEOUT_MS)
+                .setProperty("reconnect.backoff.max.ms", RECONNECT_BACKOFF_MAX_MS)
                 .setProperty("linger.ms", "0")
                 .setProperty("max.request.size", Integer.toString(maxBytes))
                 .setProperty("buffer.memory", Long.toString(Math.max(32L << 20, 2L * maxBytes)));
@@ -175,11 +189,14 @@ public final class StreamtrainJob {
                 .setBootstrapServers(bootstrapServers)
                 .setRecordSerializer(new DeadLetterSerializer(config.get(KafkaOptions.DLQ_TOPIC)))
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .setProperty("delivery.timeout.ms", DELIVERY_TIMEOUT_MS)
+                .setProperty("reconnect.backoff.max.ms", RECONNECT_BACKOFF_MAX_MS)
                 .setProperty("linger.ms", "5");
         clientProperties.forEach(deadLettersBuilder::setProperty);
         KafkaSink<DeadLetter> deadLetters = deadLettersBuilder.build();
         SnapshotSink snapshots = new SnapshotSink(config.get(SinkOptions.URL), config.get(SinkOptions.TABLE_PREFIX),
-                new Retention(config.get(SinkOptions.RETAIN_VERSIONS), config.get(SinkOptions.RETAIN_EVERY)));
+                new Retention(config.get(SinkOptions.RETAIN_VERSIONS), config.get(SinkOptions.RETAIN_EVERY)),
+                config.get(SinkOptions.RETRY_BACKOFF), config.get(SinkOptions.MAX_RETRY_TIME));
         Source<ModelVersion, ?, ?> params = rowsStoppingOffsets == null
                 ? paramsSource
                 : new StopOnFinalSource<>(paramsSource, ModelSpec.ids(config.models()));
@@ -258,7 +275,7 @@ public final class StreamtrainJob {
                 .keyBy(new ShardKey(), Types.INT)
                 .connect(versionsIn)
                 .process(new ComputeGradients(models, config.get(TrainingOptions.DTYPE).equals("float64"), batchSize,
-                        config.get(TrainingOptions.MAX_IN_FLIGHT), parallelism, config.computeBackend(), runId),
+                        config.maxInFlight(), parallelism, config.computeBackend(), runId),
                         TypeInformation.of(GradientBlock.class))
                 .name("gradient-worker")
                 .uid("gradient-worker")
@@ -267,9 +284,10 @@ public final class StreamtrainJob {
         SingleOutputStreamOperator<ModelVersion> versions = gradients
                 .keyBy(new ModelKey(), Types.STRING)
                 .window(GlobalWindows.create())
-                .trigger(new UpdateTrigger(config.get(TrainingOptions.WINDOW_BLOCKS),
-                        config.get(TrainingOptions.WINDOW_TIMEOUT).toMillis()))
-                .process(new ApplyOptimizer(models, config.get(TrainingOptions.MAX_STALENESS),
+                .trigger(config.consistency() == TrainingOptions.Consistency.SYNC
+                        ? new SyncUpdateTrigger(shards)
+                        : new UpdateTrigger(config.windowBlocks(), config.windowTimeout().toMillis()))
+                .process(new ApplyOptimizer(models, config.maxStaleness(),
                         new SnapshotPolicy(config.get(SinkOptions.EVERY_VERSIONS), config.get(SinkOptions.EVERY).toMillis()),
                         config.get(KafkaOptions.ROWS_TOPIC), shards), TypeInformation.of(ModelVersion.class))
                 .name("parameter-updater")

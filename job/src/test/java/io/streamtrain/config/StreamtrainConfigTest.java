@@ -113,6 +113,49 @@ class StreamtrainConfigTest {
     }
 
     @Test
+    void consistencyModesSetTheWindowFlowControlAndStalenessBound() {
+        StreamtrainConfig bounded = StreamtrainConfig.of(Map.of("job.shards", "3", "training.window-blocks", "4",
+                "training.max-in-flight", "2", "training.max-staleness", "5"));
+        assertThat(bounded.consistency()).isEqualTo(TrainingOptions.Consistency.BOUNDED);
+        assertThat(bounded.windowBlocks()).isEqualTo(4);
+        assertThat(bounded.maxInFlight()).isEqualTo(2);
+        assertThat(bounded.maxStaleness()).isEqualTo(5);
+        assertThat(bounded.windowTimeout()).isEqualTo(Duration.ofMillis(500));
+
+        StreamtrainConfig sync = StreamtrainConfig.of(Map.of("training.consistency", "sync", "job.shards", "3",
+                "training.window-blocks", "4", "training.max-in-flight", "2", "training.max-staleness", "5"));
+        assertThat(sync.windowBlocks()).isEqualTo(3);
+        assertThat(sync.maxInFlight()).isEqualTo(1);
+        assertThat(sync.maxStaleness()).isEqualTo(-1);
+        assertThat(sync.windowTimeout()).isZero();
+
+        StreamtrainConfig async = StreamtrainConfig.of(Map.of("training.consistency", "async",
+                "training.max-staleness", "5"));
+        assertThat(async.maxInFlight()).isEqualTo(Integer.MAX_VALUE);
+        assertThat(async.maxStaleness()).isEqualTo(-1);
+        assertThat(async.windowBlocks()).isEqualTo(2);
+
+        assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("training.consistency", "eventual")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("training.consistency: 'eventual' is not one of sync, bounded, async");
+        // the window/in-flight check applies to bounded only: sync sets both itself
+        assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("training.window-blocks", "5", "training.max-in-flight", "1")))
+                .hasMessageStartingWith("training.window-blocks");
+        assertThat(StreamtrainConfig.of(Map.of("training.consistency", "sync", "training.window-blocks", "5",
+                "training.max-in-flight", "1")).windowBlocks()).isEqualTo(2);
+    }
+
+    @Test
+    void snapshotRetrySettingsMustNotBeNegative() {
+        assertThat(StreamtrainConfig.of(Map.of("sink.max-retry-time", "30s")).get(SinkOptions.MAX_RETRY_TIME))
+                .isEqualTo(Duration.ofSeconds(30));
+        assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("sink.max-retry-time", "-1s")))
+                .hasMessageStartingWith("sink.max-retry-time");
+        assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("sink.retry-backoff", "-5ms")))
+                .hasMessageStartingWith("sink.retry-backoff");
+    }
+
+    @Test
     void aModelTooLargeForAMessageNamesTheSetting() {
         assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("model.layers", "1000;1000;2", "kafka.max-message-bytes", "1048576")))
                 .hasMessageContaining("kafka.max-message-bytes");

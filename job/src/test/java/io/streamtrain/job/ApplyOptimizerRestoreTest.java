@@ -49,10 +49,15 @@ class ApplyOptimizerRestoreTest {
 
     private static KeyedOneInputStreamOperatorTestHarness<String, GradientBlock, ModelVersion> updater(
             List<ModelSpec> models) throws Exception {
+        return updater(models, -1);
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, GradientBlock, ModelVersion> updater(
+            List<ModelSpec> models, long maxStaleness) throws Exception {
         var builder = new WindowOperatorBuilder<GradientBlock, String, GlobalWindow>(GlobalWindows.create(),
                 new UpdateTrigger(1, 0), new ExecutionConfig(), TypeInformation.of(GradientBlock.class),
                 new StreamtrainJob.ModelKey(), Types.STRING);
-        var operator = builder.process(new ApplyOptimizer(models, -1, new SnapshotPolicy(0, 0), "rows", 1));
+        var operator = builder.process(new ApplyOptimizer(models, maxStaleness, new SnapshotPolicy(0, 0), "rows", 1));
         var harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, new StreamtrainJob.ModelKey(), Types.STRING);
         harness.setup();
         return harness;
@@ -203,6 +208,38 @@ class ApplyOptimizerRestoreTest {
                     assertThat(b.rowsTrained()).isEqualTo(a.rowsTrained()).isEqualTo((long) (BEFORE + i + 1) * ROWS);
                 }
             }
+        }
+    }
+
+    @Test
+    void aBlockComputedOnAReplayedVersionAheadOfTheRestoredOneIsAppliedNotDropped() throws Exception {
+        // after a restore to version BEFORE, a worker may still compute on a version of the old
+        // timeline that the topic replays (generation 0, version BEFORE + 2) before the new
+        // generation's first one arrives: with a staleness bound of 0 its rows must still be trained
+        ModelSpec adam = MODELS.get(0);
+        OperatorSubtaskState checkpoint;
+        try (var h = updater(List.of(adam), 0)) {
+            h.open();
+            for (int k = 0; k < BEFORE; k++) {
+                h.processElement(block(adam.id(), k), 0);
+            }
+            checkpoint = h.snapshot(1, 0);
+        }
+        try (var restored = updater(List.of(adam), 0)) {
+            restored.initializeState(checkpoint);
+            restored.open();
+            restored.processElement(block(adam.id(), BEFORE + 2), 0);
+            ModelVersion v = versions(restored, adam.id()).get(0);
+            assertThat(v.generation()).isEqualTo(1);
+            assertThat(v.version()).isEqualTo(BEFORE + 1);
+            assertThat(v.rowsTrained()).isEqualTo((long) (BEFORE + 1) * ROWS);
+            // and counted as fresh, not as -2 versions stale
+            restored.processElement(end(adam.id()), 0);
+            ModelSnapshot last = restored.getSideOutput(ApplyOptimizer.SNAPSHOTS).stream()
+                    .map(r -> r.getValue()).filter(ModelSnapshot::last).findFirst().orElseThrow();
+            assertThat(last.blocksDropped()).isZero();
+            assertThat(last.stalenessMean()).isZero();
+            assertThat(last.stalenessMax()).isZero();
         }
     }
 

@@ -143,6 +143,32 @@ class ComputeGradientsTest {
     }
 
     @Test
+    void aRestoredTimelineWinsOverVersionsPublishedBeforeTheFailure() throws Exception {
+        // after a restore the parameters topic replays versions of the old timeline (generation 0),
+        // some far ahead of the restored updater's; its new generation must win whatever they say
+        double[] restored = Arrays.stream(INITIAL).map(p -> p * 0.9).toArray();
+        double[] replayed = Arrays.stream(INITIAL).map(p -> -p).toArray();
+        harness.processBroadcastElement(version(1, 10, restored, 1, 0), 0);
+        harness.processBroadcastElement(version(0, 500, replayed, 1, 500), 0);
+        harness.processBroadcastElement(version(0, 11, replayed, 1, 11), 0);
+        ModelVersion kept = harness.getBroadcastState(ComputeGradients.PARAMETERS).get("seed");
+        assertThat(kept.generation()).isEqualTo(1);
+        assertThat(kept.version()).isEqualTo(10);
+        assertThat(kept.parameters()).containsExactly(restored);
+
+        // the next block is computed on the new generation's parameters, and the flow control runs on
+        // its consumed counts (none of shard 1's blocks yet), not the replayed ones (500 of them): one
+        // block in flight, then wait
+        harness.processElement(block(1, 0), 0);
+        harness.processElement(block(1, 8), 0);
+        List<GradientBlock> out = harness.extractOutputValues();
+        assertThat(out).hasSize(1);
+        assertThat(out.get(0).baseGeneration()).isEqualTo(1);
+        assertThat(out.get(0).baseVersion()).isEqualTo(10);
+        assertThat(out.get(0).gradient()).containsExactly(expectedGradient(restored, block(1, 0), new BatchStats[1]));
+    }
+
+    @Test
     void holdsBlocksBackUntilAVersionConsumesTheOnesInFlight() throws Exception {
         harness.processElement(block(1, 0), 0);
         harness.processElement(block(1, 8), 0);

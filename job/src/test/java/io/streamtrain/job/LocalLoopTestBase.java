@@ -60,6 +60,41 @@ abstract class LocalLoopTestBase {
         return StreamtrainConfig.load(yaml, all);
     }
 
+    /**
+     * The value of job-level gauge {@code name} (e.g. numberOfCompletedCheckpoints) of job
+     * {@code job}, 0 while it is not registered.
+     */
+    static long jobGauge(InMemoryReporter reporter, String job, String name) {
+        long value = 0;
+        for (var e : reporter.getMetricsByGroup().entrySet()) {
+            Map<String, String> vars = e.getKey().getAllVariables();
+            if (job.equals(vars.get(ScopeFormat.SCOPE_JOB_NAME)) && vars.get(ScopeFormat.SCOPE_OPERATOR_NAME) == null
+                    && e.getValue().get(name) instanceof Gauge<?> gauge && gauge.getValue() instanceof Number n) {
+                value = Math.max(value, n.longValue());
+            }
+        }
+        return value;
+    }
+
+    /**
+     * Gauge {@code name} of model {@code model} of the operators named {@code operator...} of job
+     * {@code job}, per "subtask/attempt".
+     */
+    static Map<String, Object> gaugeBySubtaskAttempt(InMemoryReporter reporter, String job, String operator,
+            String model, String name) {
+        Map<String, Object> out = new HashMap<>();
+        reporter.getMetricsByGroup().forEach((group, metrics) -> {
+            Map<String, String> vars = group.getAllVariables();
+            String op = vars.get(ScopeFormat.SCOPE_OPERATOR_NAME);
+            if (job.equals(vars.get(ScopeFormat.SCOPE_JOB_NAME)) && op != null && op.startsWith(operator)
+                    && model.equals(vars.get("<model>")) && metrics.get(name) instanceof Gauge<?> gauge) {
+                out.put(vars.get(ScopeFormat.SCOPE_TASK_SUBTASK_INDEX) + "/"
+                        + vars.get(ScopeFormat.SCOPE_TASK_ATTEMPT_NUM), gauge.getValue());
+            }
+        });
+        return out;
+    }
+
     /** The value of gauge {@code name} of every model of the operators named {@code operator...} of job {@code job}. */
     static Map<String, Object> gaugeByModel(InMemoryReporter reporter, String job, String operator, String name) {
         Map<String, Object> out = new HashMap<>();

@@ -28,8 +28,11 @@ import org.apache.flink.metrics.groups.SinkWriterMetricGroup;
  * (SnapshotVisibilityITCase).
  *
  * <p>A failing write ({@link SQLException}: the database is down, a deadlock, a lock timeout) is
- * retried with exponential backoff on a fresh connection, up to {@code maxAttempts} attempts in all;
- * then the writer throws and Flink's restart strategy takes over. A snapshot that can never be
+ * retried with exponential backoff (doubling, each sleep at most {@link #MAX_BACKOFF_MILLIS}) on a
+ * fresh connection, up to {@code maxAttempts} attempts in all or, for a sink built with a retry
+ * time, for as long as that time since the first failure allows; then the writer throws and
+ * Flink's restart strategy takes over. While a write waits the sink holds back the snapshots behind
+ * it; the training goes on, its versions still flow through Kafka. A snapshot that can never be
  * stored ({@link IllegalArgumentException}) is not retried.
  */
 public final class SnapshotSink implements Sink<ModelSnapshot> {
@@ -39,13 +42,14 @@ public final class SnapshotSink implements Sink<ModelSnapshot> {
     public static final int DEFAULT_MAX_ATTEMPTS = 5;
     public static final long DEFAULT_INITIAL_BACKOFF_MILLIS = 200;
     /** Upper bound of one backoff sleep, however many attempts. */
-    public static final long MAX_BACKOFF_MILLIS = 30_000;
+    public static final long MAX_BACKOFF_MILLIS = 5_000;
 
     private final String jdbcUrl;
     private final String tablePrefix;
     private final Retention retention;
     private final int maxAttempts;
     private final long initialBackoffMillis;
+    private final long maxRetryMillis;
 
     /** A sink with the default retry policy (5 attempts, 200 ms backoff doubling). */
     public SnapshotSink(String jdbcUrl, String tablePrefix, int retainVersions) {
@@ -73,6 +77,30 @@ public final class SnapshotSink implements Sink<ModelSnapshot> {
      */
     public SnapshotSink(String jdbcUrl, String tablePrefix, Retention retention, int maxAttempts,
             long initialBackoffMillis) {
+        this(jdbcUrl, tablePrefix, retention, maxAttempts, initialBackoffMillis, Long.MAX_VALUE);
+    }
+
+    /**
+     * A sink that retries a failing write for up to {@code maxRetryTime} after its first failure
+     * (attempts unbounded), sleeping {@code initialBackoff} after the first failure and doubling.
+     *
+     * @throws IllegalArgumentException for an unsupported url, an invalid prefix, a negative backoff
+     *     or retry time
+     */
+    public SnapshotSink(String jdbcUrl, String tablePrefix, Retention retention, java.time.Duration initialBackoff,
+            java.time.Duration maxRetryTime) {
+        this(jdbcUrl, tablePrefix, retention, Integer.MAX_VALUE, initialBackoff.toMillis(), maxRetryMillis(maxRetryTime));
+    }
+
+    private static long maxRetryMillis(java.time.Duration maxRetryTime) {
+        if (maxRetryTime.isNegative()) {
+            throw new IllegalArgumentException("maxRetryTime must not be negative, got " + maxRetryTime);
+        }
+        return maxRetryTime.toMillis();
+    }
+
+    private SnapshotSink(String jdbcUrl, String tablePrefix, Retention retention, int maxAttempts,
+            long initialBackoffMillis, long maxRetryMillis) {
         SnapshotDialect.fromUrl(jdbcUrl);
         this.tablePrefix = SnapshotTables.validatePrefix(tablePrefix);
         if (maxAttempts < 1) {
@@ -85,19 +113,21 @@ public final class SnapshotSink implements Sink<ModelSnapshot> {
         this.retention = java.util.Objects.requireNonNull(retention, "retention");
         this.maxAttempts = maxAttempts;
         this.initialBackoffMillis = initialBackoffMillis;
+        this.maxRetryMillis = maxRetryMillis;
     }
 
     /** The context is only used for metrics, and may be null (tests). */
     @Override
     public SinkWriter<ModelSnapshot> createWriter(WriterInitContext context) throws IOException {
         SinkWriterMetricGroup metrics = context == null ? null : context.metricGroup();
-        return new Writer(jdbcUrl, tablePrefix, retention, maxAttempts, initialBackoffMillis, metrics);
+        return new Writer(jdbcUrl, tablePrefix, retention, maxAttempts, initialBackoffMillis, maxRetryMillis, metrics);
     }
 
     @Override
     public String toString() {
         return "SnapshotSink[" + JdbcUrls.redact(jdbcUrl) + ", prefix=" + tablePrefix + ", retention=" + retention
-                + ", attempts=" + maxAttempts + "]";
+                + (maxRetryMillis == Long.MAX_VALUE ? ", attempts=" + maxAttempts : ", retry for " + maxRetryMillis + " ms")
+                + "]";
     }
 
     /** Writes each snapshot at once; opens its connection lazily and reopens it after a failure. */
@@ -110,18 +140,20 @@ public final class SnapshotSink implements Sink<ModelSnapshot> {
         private final Retention retention;
         private final int maxAttempts;
         private final long initialBackoffMillis;
+        private final long maxRetryMillis;
         private final Counter sent;
         private final Counter sendErrors;
         private final SnapshotSinkMetrics snapshotMetrics;
         private SnapshotWriter writer;
 
         Writer(String jdbcUrl, String tablePrefix, Retention retention, int maxAttempts, long initialBackoffMillis,
-                SinkWriterMetricGroup metrics) {
+                long maxRetryMillis, SinkWriterMetricGroup metrics) {
             this.jdbcUrl = jdbcUrl;
             this.tablePrefix = tablePrefix;
             this.retention = retention;
             this.maxAttempts = maxAttempts;
             this.initialBackoffMillis = initialBackoffMillis;
+            this.maxRetryMillis = maxRetryMillis;
             this.sent = metrics == null ? null : metrics.getNumRecordsSendCounter();
             this.sendErrors = metrics == null ? null : metrics.getNumRecordsSendErrorsCounter();
             this.snapshotMetrics = new SnapshotSinkMetrics(metrics);
@@ -131,6 +163,7 @@ public final class SnapshotSink implements Sink<ModelSnapshot> {
         public void write(ModelSnapshot element, Context context) throws IOException, InterruptedException {
             SnapshotWriter.validate(element); // never retried: it cannot succeed
             long backoff = initialBackoffMillis;
+            long firstFailure = 0;
             for (int attempt = 1; ; attempt++) {
                 try {
                     if (writer == null) {
@@ -148,18 +181,27 @@ public final class SnapshotSink implements Sink<ModelSnapshot> {
                     return;
                 } catch (SQLException e) {
                     closeWriter(e);
-                    if (attempt >= maxAttempts) {
+                    long now = System.nanoTime();
+                    if (attempt == 1) {
+                        firstFailure = now;
+                    }
+                    long failingMillis = (now - firstFailure) / 1_000_000;
+                    if (attempt >= maxAttempts || failingMillis >= maxRetryMillis) {
                         if (sendErrors != null) {
                             sendErrors.inc();
                         }
                         throw new IOException("could not write snapshot " + element.model() + " v" + element.version()
-                                + " to " + JdbcUrls.redact(jdbcUrl) + " after " + attempt + " attempt(s): "
+                                + " to " + JdbcUrls.redact(jdbcUrl) + " after " + attempt + " attempt(s) in "
+                                + failingMillis + " ms (raise sink.max-retry-time to ride out longer outages): "
                                 + e.getMessage(), e);
                     }
                     LOG.warn("Writing snapshot " + element.model() + " v"
                             + element.version() + " to " + JdbcUrls.redact(jdbcUrl) + " failed (attempt " + attempt
-                            + " of " + maxAttempts + "), reconnecting in " + backoff + " ms: " + e);
-                    Thread.sleep(backoff);
+                            + (maxAttempts == Integer.MAX_VALUE ? ", failing for " + failingMillis + " ms of at most "
+                                    + maxRetryMillis : " of " + maxAttempts) + "), reconnecting in " + backoff + " ms: "
+                            + e);
+                    // the last sleep ends at the retry time, for one more attempt there
+                    Thread.sleep(Math.min(backoff, maxRetryMillis - failingMillis));
                     backoff = Math.min(MAX_BACKOFF_MILLIS, Math.max(1, backoff * 2));
                 }
             }

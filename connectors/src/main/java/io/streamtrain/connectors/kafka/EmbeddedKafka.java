@@ -56,13 +56,16 @@ public final class EmbeddedKafka implements AutoCloseable {
     // Model versions are published as single records and can be large.
     private static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
-    private final KafkaRaftServer server;
+    private final KafkaConfig config;
     private final Path logDir;
     private final String bootstrapServers;
     private final Admin admin;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The running server; null while {@link #stop stopped}. */
+    private KafkaRaftServer server;
 
-    private EmbeddedKafka(KafkaRaftServer server, Path logDir, String bootstrapServers, Admin admin) {
+    private EmbeddedKafka(KafkaConfig config, KafkaRaftServer server, Path logDir, String bootstrapServers, Admin admin) {
+        this.config = config;
         this.server = server;
         this.logDir = logDir;
         this.bootstrapServers = bootstrapServers;
@@ -102,7 +105,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                 awaitBrokerReady(admin, Deadline.after(READY_TIMEOUT));
                 LOG.info("EmbeddedKafka started on {} (log dir {}) in {} ms", bootstrap, logDir,
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
-                return new EmbeddedKafka(server, logDir, bootstrap, admin);
+                return new EmbeddedKafka(config, server, logDir, bootstrap, admin);
             } catch (Exception e) {
                 if (admin != null) {
                     admin.close(Duration.ofSeconds(5));
@@ -158,6 +161,54 @@ public final class EmbeddedKafka implements AutoCloseable {
         return sum;
     }
 
+    /**
+     * Shuts the broker down (a clean shutdown, bounded) and keeps its log dir and ports, so that
+     * {@link #restart} brings back the same broker with its topics and records: a broker outage
+     * for fault tests. Clients see the broker gone and retry until it is back.
+     */
+    public synchronized void stop() {
+        ensureOpen();
+        if (server == null) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        shutdownBounded(server);
+        server = null;
+        LOG.info("EmbeddedKafka on {} stopped in {} ms (log dir kept)", bootstrapServers,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+    }
+
+    /**
+     * Starts the {@link #stop stopped} broker again on the same ports and log dir and waits until it
+     * answers. A port taken in the meantime by another process is retried for a while.
+     */
+    public synchronized void restart() throws Exception {
+        ensureOpen();
+        if (server != null) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        Deadline deadline = Deadline.after(READY_TIMEOUT);
+        while (true) {
+            KafkaRaftServer restarted = new KafkaRaftServer(config, Time.SYSTEM);
+            try {
+                startupWithoutExit(restarted);
+                awaitBrokerReady(admin, deadline);
+                server = restarted;
+                break;
+            } catch (Exception e) {
+                shutdownBounded(restarted);
+                if (bindFailure(e) == null || deadline.expired()) {
+                    throw e;
+                }
+                LOG.warn("EmbeddedKafka restart on {}: {}; retrying", bootstrapServers, bindFailure(e));
+                Thread.sleep(500);
+            }
+        }
+        LOG.info("EmbeddedKafka restarted on {} in {} ms", bootstrapServers,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+    }
+
     /** Shuts down the broker, waits for it (bounded), deletes the log dir. Idempotent. */
     @Override
     public void close() {
@@ -169,7 +220,12 @@ public final class EmbeddedKafka implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("Closing the EmbeddedKafka admin client failed", e);
         }
-        shutdownBounded(server);
+        synchronized (this) {
+            if (server != null) {
+                shutdownBounded(server);
+                server = null;
+            }
+        }
         deleteQuietly(logDir);
     }
 

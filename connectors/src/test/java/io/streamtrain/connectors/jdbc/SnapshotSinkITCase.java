@@ -15,6 +15,7 @@ import java.io.ObjectOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.time.Duration;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -80,6 +81,23 @@ class SnapshotSinkITCase extends SnapshotDatabaseTestBase {
         long millis = (System.nanoTime() - start) / 1_000_000;
         assertThat(millis).isGreaterThanOrEqualTo(50 + 100); // two backoffs: 50 ms, then 100 ms
         assertThat(sink.toString()).doesNotContain("s3cr3t");
+    }
+
+    @Test
+    void retriesForTheRetryTimeThenFailsNamingTheSetting() throws Exception {
+        String url = "jdbc:postgresql://127.0.0.1:1/test?user=postgres&connectTimeout=2";
+        SnapshotSink sink = new SnapshotSink(url, "st_", Retention.KEEP_ALL, Duration.ofMillis(50),
+                Duration.ofMillis(700));
+        long start = System.nanoTime();
+        try (SinkWriter<ModelSnapshot> w = sink.createWriter(null)) {
+            assertThatThrownBy(() -> w.write(snapshot("m", 1), NO_CONTEXT))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("sink.max-retry-time")
+                    .hasCauseInstanceOf(SQLException.class);
+        }
+        // backoffs 50, 100, 200, then the rest of the 700 ms: one last attempt at the retry time
+        assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(700);
+        assertThat(sink.toString()).contains("retry for 700 ms");
     }
 
     @Test

@@ -147,6 +147,46 @@ class EmbeddedKafkaTest {
         }
     }
 
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void aStoppedBrokerRestartsOnItsPortsWithItsRecords() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(parent)) {
+            kafka.createTopics(Map.of("kept", 1));
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerProps(kafka))) {
+                producer.send(new ProducerRecord<>("kept", "k", "before")).get(10, TimeUnit.SECONDS);
+                kafka.stop();
+                int port = Integer.parseInt(kafka.bootstrapServers().substring(kafka.bootstrapServers().indexOf(':') + 1));
+                assertThatThrownBy(() -> new java.net.Socket(InetAddress.getLoopbackAddress(), port).close())
+                        .as("nothing listens while stopped").isInstanceOf(java.net.ConnectException.class);
+                // sent while the broker is down (send may block for metadata until it is back, so
+                // the restart comes from another thread): the producer retries until it is back
+                var restart = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                    try {
+                        Thread.sleep(1_000);
+                        kafka.restart();
+                    } catch (Exception e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                });
+                var during = producer.send(new ProducerRecord<>("kept", "k", "during"));
+                restart.get(60, TimeUnit.SECONDS);
+                during.get(60, TimeUnit.SECONDS);
+            }
+            assertThat(kafka.endOffsetSum("kept")).isEqualTo(2);
+            try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerProps(kafka))) {
+                consumer.assign(List.of(new TopicPartition("kept", 0)));
+                List<String> values = new ArrayList<>();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (values.size() < 2 && System.nanoTime() < deadline) {
+                    for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                        values.add(r.value());
+                    }
+                }
+                assertThat(values).containsExactly("before", "during");
+            }
+        }
+    }
+
     private static Properties producerProps(EmbeddedKafka kafka) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
