@@ -254,7 +254,10 @@ public final class StreamtrainJob {
                         config.get(TrainingOptions.WINDOW_TIMEOUT).toMillis()))
                 .process(new ApplyOptimizer(models, config.get(TrainingOptions.MAX_STALENESS),
                         new SnapshotPolicy(config.get(SinkOptions.EVERY_VERSIONS), config.get(SinkOptions.EVERY).toMillis()),
-                        config.get(KafkaOptions.ROWS_TOPIC), shards), TypeInformation.of(ModelVersion.class))
+                        config.get(KafkaOptions.ROWS_TOPIC), shards,
+                        new DivergenceGuard(config.get(TrainingOptions.DIVERGENCE_FACTOR),
+                                config.get(TrainingOptions.DIVERGENCE_WARMUP))),
+                        TypeInformation.of(ModelVersion.class))
                 .name("parameter-updater")
                 .uid("parameter-updater")
                 .setParallelism(updaters);

@@ -117,6 +117,7 @@ class BadInputITCase extends LocalLoopTestBase {
         assertThat(last.rowsTrained()).isEqualTo(GOOD_ROWS);
         assertThat(last.rowsRejected()).isEqualTo(bad.size());
         assertThat(last.updatesRefused()).isZero();
+        assertThat(last.divergences()).isZero();
         long half = (GOOD_ROWS + bad.size()) / PARTITIONS;
         assertThat(last.sourceOffsets()).isEqualTo("rows:0=" + (half + (GOOD_ROWS + bad.size()) % 2) + ",1=" + half);
         // the model is finite and learned the seed task despite the bad rows
