@@ -63,6 +63,9 @@ public final class StreamtrainJob {
     /** Fixed, so that shard keys can be chosen to land on distinct gradient workers. */
     public static final int MAX_PARALLELISM = 128;
 
+    /** Bytes of a dead-letter request kept for its headers and record overhead. */
+    private static final int DEAD_LETTER_HEADER_ROOM = 16 << 10;
+
     private final StreamtrainConfig config;
     private final Source<RawRow, ?, ?> rows;
     private final Source<RawRow, ?, ?> holdout;
@@ -159,11 +162,18 @@ public final class StreamtrainJob {
                 .setProperty("max.request.size", Integer.toString(maxBytes))
                 .setProperty("buffer.memory", Long.toString(Math.max(32L << 20, 2L * maxBytes)))
                 .build();
+        // a rejected row may be larger than the producer's default 1 MiB request (data.max-row-bytes
+        // rejects it, it still goes to the dead letters): allow what the parameters may be, and cut
+        // anything larger rather than fail on it at every restart
+        int deadLetterBytes = Math.max(maxBytes, 1 << 20);
         KafkaSink<DeadLetter> deadLetters = KafkaSink.<DeadLetter>builder()
                 .setBootstrapServers(bootstrapServers)
-                .setRecordSerializer(new DeadLetterSerializer(config.get(KafkaOptions.DLQ_TOPIC)))
+                .setRecordSerializer(new DeadLetterSerializer(config.get(KafkaOptions.DLQ_TOPIC),
+                        deadLetterBytes - DEAD_LETTER_HEADER_ROOM))
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
                 .setProperty("linger.ms", "5")
+                .setProperty("max.request.size", Integer.toString(deadLetterBytes))
+                .setProperty("buffer.memory", Long.toString(Math.max(32L << 20, 2L * deadLetterBytes)))
                 .build();
         SnapshotSink snapshots = new SnapshotSink(config.get(SinkOptions.URL), config.get(SinkOptions.TABLE_PREFIX),
                 new Retention(config.get(SinkOptions.RETAIN_VERSIONS), config.get(SinkOptions.RETAIN_EVERY)));
