@@ -445,6 +445,12 @@ public final class StreamtrainConfig implements Serializable {
         nonNegative(TrainingOptions.WINDOW_TIMEOUT);
         nonNegative(SinkOptions.RETRY_BACKOFF);
         nonNegative(SinkOptions.MAX_RETRY_TIME);
+        double divergence = get(TrainingOptions.DIVERGENCE_FACTOR);
+        if (!(divergence == 0 || (divergence > 1 && Double.isFinite(divergence)))) {
+            throw new ConfigException(TrainingOptions.DIVERGENCE_FACTOR.key() + ": " + divergence
+                    + " must be 0 (off) or a finite number > 1");
+        }
+        range(TrainingOptions.DIVERGENCE_WARMUP, 1, Integer.MAX_VALUE);
         if (get(TrainingOptions.MAX_STALENESS) < -1) {
             throw new ConfigException(TrainingOptions.MAX_STALENESS.key() + ": must be -1 (no bound) or >= 0");
         }
@@ -482,12 +488,23 @@ public final class StreamtrainConfig implements Serializable {
         }
         range(DataOptions.HOLDOUT_ROWS, 0, Integer.MAX_VALUE);
         atLeast(DataOptions.MAX_ABS_VALUE, 0.0, false);
+        double maxAbs = get(DataOptions.MAX_ABS_VALUE);
+        double scale = get(DataOptions.FEATURE_SCALE);
+        if (maxAbs > Float.MAX_VALUE || maxAbs * Math.max(scale, 1) > Float.MAX_VALUE) {
+            // rows are parsed into 32-bit floats: a larger accepted value would become Infinity
+            throw new ConfigException(DataOptions.MAX_ABS_VALUE.key() + ": " + maxAbs
+                    + (scale > 1 ? " times " + DataOptions.FEATURE_SCALE.key() + "=" + scale : "")
+                    + " is beyond the largest 32-bit float (" + Float.MAX_VALUE + "); features and labels are "
+                    + "parsed into float32, so lower " + DataOptions.MAX_ABS_VALUE.key());
+        }
         range(DataOptions.MAX_ROW_BYTES, 1, Integer.MAX_VALUE);
         for (ConfigOption<String> topic : List.of(KafkaOptions.ROWS_TOPIC, KafkaOptions.DLQ_TOPIC,
                 KafkaOptions.PARAMS_TOPIC, KafkaOptions.HOLDOUT_TOPIC)) {
             boolean optional = topic == KafkaOptions.HOLDOUT_TOPIC;
             if (!get(topic).matches("[A-Za-z0-9._-]{" + (optional ? 0 : 1) + ",249}")) {
-                throw new ConfigException(topic.key() + ": '" + get(topic) + "' is not a valid Kafka topic name");
+                throw new ConfigException(topic.key() + ": '" + get(topic) + "' is not a valid Kafka topic name "
+                        + "(letters, digits, '.', '_' and '-', " + (optional ? "empty for none, " : "")
+                        + "at most 249 characters)");
             }
         }
         if (get(KafkaOptions.HOLDOUT_TOPIC).equals(get(KafkaOptions.ROWS_TOPIC))) {
@@ -728,6 +745,15 @@ public final class StreamtrainConfig implements Serializable {
         if (d instanceof Map) {
             return "keys like " + KafkaOptions.PROPERTIES_PREFIX + "security.protocol";
         }
+        if (d instanceof Integer || d instanceof Long) {
+            return "an integer";
+        }
+        if (d instanceof Double) {
+            return "a number";
+        }
+        if (d instanceof Boolean) {
+            return "true or false";
+        }
         return d == null ? "a value" : "a " + d.getClass().getSimpleName().toLowerCase();
     }
 
@@ -748,7 +774,34 @@ public final class StreamtrainConfig implements Serializable {
                 best = k;
             }
         }
-        return best != null && bestDistance <= Math.max(3, key.length() / 3) ? "; did you mean '" + best + "'?" : "";
+        if (best != null && bestDistance <= Math.max(3, key.length() / 3)) {
+            return "; did you mean '" + best + "'?";
+        }
+        // a key cut short (kafka.dlq for kafka.dlq-topic): the shortest key it begins
+        String completion = null;
+        for (String k : known) {
+            if (k.startsWith(key) && (completion == null || k.length() < completion.length())) {
+                completion = k;
+            }
+        }
+        if (completion != null) {
+            return "; did you mean '" + completion + "'?";
+        }
+        // else the keys of its section, if the section is one
+        int dot = key.indexOf('.');
+        if (dot > 0) {
+            String section = key.substring(0, dot + 1);
+            List<String> same = new ArrayList<>();
+            for (String k : known) {
+                if (k.startsWith(section)) {
+                    same.add(k);
+                }
+            }
+            if (!same.isEmpty()) {
+                return "; the " + section + "* keys are " + String.join(", ", same);
+            }
+        }
+        return "";
     }
 
     private static int levenshtein(String a, String b) {

@@ -60,7 +60,19 @@ public final class TrainingOptions {
     public static final ConfigOption<String> DTYPE = key("training.dtype").stringType().defaultValue("float32")
             .withDescription("ND4J data type of the gradient workers: float32 or float64.");
 
+    public static final ConfigOption<Double> DIVERGENCE_FACTOR = key("training.divergence-factor").doubleType()
+            .defaultValue(10.0)
+            .withDescription("A version whose rows scored a loss above this many times the model's recent level (an "
+                    + "exponential moving average of the window losses) has diverged: the updater discards the update, "
+                    + "goes back to the last good parameters and optimizer state, and counts it (0 = off, else > 1).");
+
+    public static final ConfigOption<Integer> DIVERGENCE_WARMUP = key("training.divergence-warmup").intType()
+            .defaultValue(1)
+            .withDescription("Versions whose loss only sets the level of training.divergence-factor before the guard "
+                    + "judges (>= 1).");
+
     static List<ConfigOption<?>> all() {
-        return List.of(CONSISTENCY, BATCH_SIZE, BATCH_TIMEOUT, WINDOW_BLOCKS, WINDOW_TIMEOUT, MAX_STALENESS, MAX_IN_FLIGHT, DTYPE);
+        return List.of(CONSISTENCY, BATCH_SIZE, BATCH_TIMEOUT, WINDOW_BLOCKS, WINDOW_TIMEOUT, MAX_STALENESS, MAX_IN_FLIGHT, DTYPE,
+                DIVERGENCE_FACTOR, DIVERGENCE_WARMUP);
     }
 }

@@ -25,6 +25,8 @@ public final class CsvRowFormat implements RowFormat {
     /** The role of a column that is neither a feature nor a label. */
     public static final int IGNORED = Integer.MIN_VALUE;
 
+    private static final String NOT_TEXT = " is not text";
+
     private final RowSchema schema;
     private final int[] roles;
     private final String[] columnNames;
@@ -91,6 +93,27 @@ public final class CsvRowFormat implements RowFormat {
         if (end == 0) {
             return "empty row";
         }
+        String reason = parseFields(row, end, x, xOffset, y, yOffset);
+        return reason == null ? null : explain(row, end, reason);
+    }
+
+    /**
+     * A clearer reason for a rejected row when the whole row is the problem, found only once the
+     * row failed (so a row that parses pays nothing for it): a row of only whitespace, or bytes
+     * that are not UTF-8 text, say so instead of naming the first field that did not parse.
+     */
+    private static String explain(byte[] row, int end, String reason) {
+        if (Utf8.isBlank(row, 0, end)) {
+            return "blank row (only whitespace)";
+        }
+        if (reason.endsWith(NOT_TEXT)) {
+            return reason;
+        }
+        String invalid = Utf8.firstError(row, 0, end);
+        return invalid == null ? reason : "not valid UTF-8: " + invalid;
+    }
+
+    private String parseFields(byte[] row, int end, float[] x, int xOffset, float[] y, int yOffset) {
         int column = 0;
         int i = 0;
         while (true) {
@@ -123,7 +146,7 @@ public final class CsvRowFormat implements RowFormat {
                 int v = row[b] & 0xff;
                 // control characters, and bytes that never occur in UTF-8 text: binary garbage
                 if (v < 0x20 || v == 0x7f || v == 0xc0 || v == 0xc1 || v >= 0xf5) {
-                    return "byte 0x" + Integer.toHexString(v) + " at position " + b + " is not text";
+                    return "byte 0x" + Integer.toHexString(v) + " at position " + b + NOT_TEXT;
                 }
             }
             int role = roles[column];
@@ -146,6 +169,9 @@ public final class CsvRowFormat implements RowFormat {
     }
 
     private String feature(byte[] row, int from, int to, int column, float[] x, int at) {
+        if (onlySpaces(row, from, to)) {
+            return field(column) + " is empty";
+        }
         double v;
         try {
             v = number(row, from, to);
@@ -153,7 +179,7 @@ public final class CsvRowFormat implements RowFormat {
             return field(column) + " '" + text(row, from, to) + "' is not a number";
         }
         if (!Double.isFinite(v)) {
-            return field(column) + " is " + v;
+            return field(column) + " '" + text(row, from, to).trim() + "' is not a finite number";
         }
         if (Math.abs(v) > schema.maxAbsValue()) {
             return field(column) + " = " + v + " is beyond data.max-abs-value=" + schema.maxAbsValue();
@@ -179,6 +205,9 @@ public final class CsvRowFormat implements RowFormat {
             y[at] = c;
             return null;
         }
+        if (onlySpaces(row, from, to)) {
+            return "label is empty";
+        }
         double v;
         try {
             v = number(row, from, to);
@@ -186,7 +215,7 @@ public final class CsvRowFormat implements RowFormat {
             return "label '" + text(row, from, to) + "' is not a number";
         }
         if (!Double.isFinite(v)) {
-            return "label is " + v;
+            return "label '" + text(row, from, to).trim() + "' is not a finite number";
         }
         if (schema.classifier()) {
             if (v != Math.rint(v) || v < 0 || v >= schema.classes()) {
@@ -197,6 +226,15 @@ public final class CsvRowFormat implements RowFormat {
         }
         y[at] = (float) v;
         return null;
+    }
+
+    private static boolean onlySpaces(byte[] row, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (row[i] != ' ') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -97,10 +97,10 @@ public final class JsonRowFormat implements RowFormat {
         try (JsonParser p = factory.createParser(row)) {
             JsonToken t = p.nextToken();
             if (t == null) {
-                return "empty row";
+                return row.length == 0 ? "empty row" : "blank row (only whitespace)";
             }
             if (t != JsonToken.START_OBJECT) {
-                return "not a JSON object (starts with " + t.asString() + ")";
+                return "not a JSON object: the row is " + describe(t);
             }
             while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
@@ -153,7 +153,10 @@ public final class JsonRowFormat implements RowFormat {
             return "field '" + name + "' is " + describe(value) + ", not a number";
         }
         double v = p.getDoubleValue();
-        if (!Double.isFinite(v) || Math.abs(v) > schema.maxAbsValue()) {
+        if (!Double.isFinite(v)) {
+            return "field '" + name + "' = " + p.getText() + " is not a finite number";
+        }
+        if (Math.abs(v) > schema.maxAbsValue()) {
             return "field '" + name + "' = " + v + " is beyond data.max-abs-value=" + schema.maxAbsValue();
         }
         x[at] = (float) (v * schema.featureScale());
@@ -234,7 +237,10 @@ public final class JsonRowFormat implements RowFormat {
             return "label '" + name + "' is " + describe(value) + ", not a number";
         }
         double v = p.getDoubleValue();
-        if (!Double.isFinite(v) || Math.abs(v) > schema.maxAbsValue()) {
+        if (!Double.isFinite(v)) {
+            return "label '" + name + "' = " + p.getText() + " is not a finite number";
+        }
+        if (Math.abs(v) > schema.maxAbsValue()) {
             return "label '" + name + "' = " + v + " is beyond data.max-abs-value=" + schema.maxAbsValue();
         }
         y[at] = (float) v;
@@ -254,6 +260,9 @@ public final class JsonRowFormat implements RowFormat {
                 return "an object";
             case START_ARRAY:
                 return "an array";
+            case VALUE_NUMBER_INT:
+            case VALUE_NUMBER_FLOAT:
+                return "a number";
             default:
                 return t.toString();
         }

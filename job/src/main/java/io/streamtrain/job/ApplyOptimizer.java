@@ -39,7 +39,11 @@ import org.slf4j.LoggerFactory;
  *
  * A block's staleness is the number of versions applied since the version it was computed on;
  * blocks beyond {@code maxStaleness} are dropped and counted. The window function sees every
- * block, not a pre-reduced sum, precisely so that staleness is judged per block. Parameters,
+ * block, not a pre-reduced sum, precisely so that staleness is judged per block. A block whose
+ * gradient or loss is not finite is refused on its own, and an update that would make a parameter
+ * or the optimizer state non-finite is refused whole (both counted as updates refused): the model
+ * never becomes NaN. A {@link DivergenceGuard} judges each window's loss against the model's recent
+ * level and, when the model diverged, publishes its last good parameters instead of the update. Parameters,
  * optimizer state and counters live in keyed state ({@code globalState()}), the generation in
  * operator state: it increases on every restore, so a restored updater's new timeline wins over
  * versions published before the failure. A version is flagged final once every shard has sent
@@ -63,12 +67,15 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
 
     private static final ValueStateDescriptor<ModelState> STATE =
             new ValueStateDescriptor<>("model-state", TypeInformation.of(ModelState.class));
+    private static final ValueStateDescriptor<DivergenceGuard.State> GUARD =
+            new ValueStateDescriptor<>("divergence-guard", TypeInformation.of(DivergenceGuard.State.class));
 
     private final List<ModelSpec> models;
     private final long maxStaleness;
     private final SnapshotPolicy snapshots;
     private final String rowsTopic;
     private final int shards;
+    private final DivergenceGuard guard;
 
     private transient Map<String, ModelSpec> specs;
     private transient ListState<Long> generationState;
@@ -84,11 +91,21 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
      */
     public ApplyOptimizer(List<ModelSpec> models, long maxStaleness, SnapshotPolicy snapshots, String rowsTopic,
             int shards) {
+        this(models, maxStaleness, snapshots, rowsTopic, shards, new DivergenceGuard(0, 1));
+    }
+
+    /**
+     * @param guard judges each window's loss against the model's recent level, and sends the model
+     *     back to its last good parameters when it diverged (see {@link DivergenceGuard})
+     */
+    public ApplyOptimizer(List<ModelSpec> models, long maxStaleness, SnapshotPolicy snapshots, String rowsTopic,
+            int shards, DivergenceGuard guard) {
         this.models = List.copyOf(models);
         this.maxStaleness = maxStaleness;
         this.snapshots = snapshots;
         this.rowsTopic = rowsTopic;
         this.shards = shards;
+        this.guard = guard;
     }
 
     @Override
@@ -147,8 +164,12 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
                     start.optimizerState().clone(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, start.version(),
                     System.currentTimeMillis(), new long[0], new int[0], new long[0], 0);
         }
+        ValueState<DivergenceGuard.State> guardState = ctx.globalState().getState(GUARD);
+        DivergenceGuard.State g = guardState.value() == null ? DivergenceGuard.State.initial() : guardState.value();
         double[] theta = s.parameters();
         double[] sum = new double[theta.length];
+        long oldestBase = Long.MAX_VALUE;
+        long blocksRefused = 0;
         long rows = 0;
         double lossSum = 0;
         long correct = 0;
@@ -192,9 +213,17 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
                 blocksDropped++;
                 continue;
             }
-            double[] g = b.gradient();
+            if (!isFinite(b)) {
+                // one block's overflow (rows of enormous values, say) must not spoil the others
+                blocksRefused++;
+                LOG.warn("model '{}': refused a gradient block of {} rows from shard {} (computed on version {}): "
+                        + "its gradient or loss is not finite", model, b.rows(), b.shardKey(), b.baseVersion());
+                continue;
+            }
+            oldestBase = Math.min(oldestBase, b.baseVersion());
+            double[] gradient = b.gradient();
             for (int i = 0; i < sum.length; i++) {
-                sum[i] += g[i];
+                sum[i] += gradient[i];
             }
             rows += b.rows();
             lossSum += b.lossSum();
@@ -204,19 +233,45 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
             stalenessMax = Math.max(stalenessMax, staleness);
         }
         boolean updated = false;
-        long refused = 0;
+        long refused = blocksRefused;
         double[] next = theta;
         double[] optimizerState = s.optimizerState();
+        long step = s.step();
+        DivergenceGuard.Verdict verdict = DivergenceGuard.Verdict.APPLY;
         if (rows > 0) {
+            double meanLoss = lossSum / rows;
+            DivergenceGuard.Judgement judgement = guard.judge(g, meanLoss, oldestBase, s.version(), theta,
+                    s.optimizerState(), s.step());
+            verdict = judgement.verdict();
+            if (verdict == DivergenceGuard.Verdict.RESTORE && judgement.state().divergences() > g.divergences()) {
+                LOG.warn("model '{}': the loss of the rows scored on version {} ({} per row) is above "
+                                + "training.divergence-factor={} times its recent level ({}): the model diverged; "
+                                + "discarding the update and going back to the parameters of version {} (lower the "
+                                + "learning rate, or set training.divergence-factor=0 to turn this guard off)",
+                        model, oldestBase, meanLoss, guard.factor(), g.level(), g.goodVersion());
+            } else if (verdict == DivergenceGuard.Verdict.NEW_LEVEL) {
+                LOG.warn("model '{}': the loss stayed at {} per row on the restored parameters of version {}, so the "
+                        + "rows changed, not the model: taking it as the new level of training.divergence-factor",
+                        model, meanLoss, g.goodVersion());
+            }
+            g = judgement.state();
+        }
+        if (verdict == DivergenceGuard.Verdict.RESTORE) {
+            next = g.goodParameters();
+            optimizerState = g.goodOptimizerState();
+            step = g.goodStep();
+        } else if (rows > 0) {
             next = theta.clone();
             optimizerState = optimizerState.clone();
             updated = rule.apply(next, sum, rows, optimizerState, s.step() + 1);
             if (!updated) {
-                refused = 1;
+                refused++;
                 next = theta;
                 optimizerState = s.optimizerState();
                 LOG.warn("model '{}': refused a non-finite update of {} rows at version {}; parameters unchanged",
                         model, rows, s.version());
+            } else {
+                step++;
             }
         }
         long trained = updated ? rows : 0;
@@ -225,7 +280,7 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
         // block was too stale: the workers' flow control waits for the consumed counts
         boolean advanced = consumed > 0;
         long now = System.currentTimeMillis();
-        ModelState n = new ModelState(generation(spec), s.version() + (advanced ? 1 : 0), s.step() + (updated ? 1 : 0), next,
+        ModelState n = new ModelState(generation(spec), s.version() + (advanced ? 1 : 0), step, next,
                 optimizerState, s.rowsTrained() + trained, s.rowsRejected() + rejected,
                 s.lossSum() + (updated ? lossSum : 0), s.correct() + (updated ? correct : 0),
                 s.windowRows() + trained, s.windowLossSum() + (updated ? lossSum : 0),
@@ -238,7 +293,7 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
                     n.lossSum(), n.correct(), now, n.shardKeys(), n.shardBlocks(), n.parameters()));
         }
         if (last || (advanced && snapshots.due(n.version(), n.lastSnapshotVersion(), now - n.lastSnapshotMillis()))) {
-            ctx.output(SNAPSHOTS, snapshot(spec, n, last, now));
+            ctx.output(SNAPSHOTS, snapshot(spec, n, g.divergences(), last, now));
             n = new ModelState(n.generation(), n.version(), n.step(), n.parameters(), n.optimizerState(),
                     n.rowsTrained(), n.rowsRejected(), n.lossSum(), n.correct(), 0, 0, 0, n.blocksApplied(),
                     n.blocksDropped(), n.updatesRefused(), n.stalenessSum(), n.stalenessMax(), n.version(), now,
@@ -250,10 +305,11 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
                     n.rowsRejected(), n.blocksDropped(), n.updatesRefused());
         }
         state.update(n);
-        metrics.stateUpdated(model, n);
+        guardState.update(g);
+        metrics.stateUpdated(model, n, g.divergences());
     }
 
-    private ModelSnapshot snapshot(ModelSpec spec, ModelState s, boolean last, long now) {
+    private ModelSnapshot snapshot(ModelSpec spec, ModelState s, long divergences, boolean last, long now) {
         double windowLoss = s.windowRows() == 0 ? Double.NaN : s.windowLossSum() / s.windowRows();
         double windowAccuracy = s.windowRows() == 0 ? Double.NaN : (double) s.windowCorrect() / s.windowRows();
         double stalenessMean = s.blocksApplied() == 0 ? Double.NaN : (double) s.stalenessSum() / s.blocksApplied();
@@ -268,7 +324,20 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
                 rule.learningRate(Math.max(1, s.step())), stalenessMean, s.stalenessMax(), s.blocksDropped(),
                 s.updatesRefused(), spec.networkSpec().toJson(), spec.architecture().sizes(), spec.configHash(),
                 offsets.toString(), s.parameters(), s.step(), start.parentModel(), start.parentVersion(),
-                rule.optimizer().name(), s.optimizerState());
+                rule.optimizer().name(), s.optimizerState(), divergences);
+    }
+
+    /** Whether a block's gradient and loss are finite numbers. */
+    private static boolean isFinite(GradientBlock b) {
+        if (!Double.isFinite(b.lossSum())) {
+            return false;
+        }
+        for (double v : b.gradient()) {
+            if (!Double.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int indexOf(int[] keys, int key) {

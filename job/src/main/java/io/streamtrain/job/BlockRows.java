@@ -17,6 +17,8 @@ import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Parses raw rows, sends the ones that do not fit to the dead-letter output with a reason, and
@@ -31,6 +33,7 @@ import org.apache.flink.util.OutputTag;
 public final class BlockRows extends AbstractStreamOperator<RowBlock>
         implements OneInputStreamOperator<RawRow, RowBlock>, BoundedOneInput {
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(BlockRows.class);
 
     public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters", TypeInformation.of(DeadLetter.class));
 
@@ -122,7 +125,16 @@ public final class BlockRows extends AbstractStreamOperator<RowBlock>
         consumed(row.partition(), row.offset() + 1);
         int fw = format.features();
         int lw = format.labelWidth();
-        String reason = format.parse(row.value(), features, rows * fw, labels, rows * lw);
+        String reason;
+        try {
+            reason = format.parse(row.value(), features, rows * fw, labels, rows * lw);
+        } catch (RuntimeException e) {
+            // parsers return reasons and never throw; should one still fail on some row, that row
+            // goes to the dead letters rather than failing the job on every restart (a poison pill)
+            LOG.warn("the row parser failed on the row at {}-{} offset {}; sent to the dead letters", row.topic(),
+                    row.partition(), row.offset(), e);
+            reason = "the row parser failed on this row: " + e;
+        }
         if (reason != null) {
             rejected++;
             output.collect(DEAD_LETTERS, new StreamRecord<>(

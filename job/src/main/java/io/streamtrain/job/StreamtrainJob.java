@@ -70,6 +70,8 @@ public final class StreamtrainJob {
     static final String DELIVERY_TIMEOUT_MS = "120000";
     /** Longest wait between two reconnection attempts of the job's Kafka clients to a broker that is gone. */
     static final String RECONNECT_BACKOFF_MAX_MS = "1000";
+    /** Bytes of a dead-letter request kept for its headers and record overhead. */
+    private static final int DEAD_LETTER_HEADER_ROOM = 16 << 10;
 
     private final StreamtrainConfig config;
     private final Source<RawRow, ?, ?> rows;
@@ -185,13 +187,20 @@ public final class StreamtrainJob {
                 .setProperty("buffer.memory", Long.toString(Math.max(32L << 20, 2L * maxBytes)));
         clientProperties.forEach(paramsSinkBuilder::setProperty);
         KafkaSink<ModelVersion> paramsSink = paramsSinkBuilder.build();
+        // a rejected row may be larger than the producer's default 1 MiB request (data.max-row-bytes
+        // rejects it, it still goes to the dead letters): allow what the parameters may be, and cut
+        // anything larger rather than fail on it at every restart
+        int deadLetterBytes = Math.max(maxBytes, 1 << 20);
         var deadLettersBuilder = KafkaSink.<DeadLetter>builder()
                 .setBootstrapServers(bootstrapServers)
-                .setRecordSerializer(new DeadLetterSerializer(config.get(KafkaOptions.DLQ_TOPIC)))
+                .setRecordSerializer(new DeadLetterSerializer(config.get(KafkaOptions.DLQ_TOPIC),
+                        deadLetterBytes - DEAD_LETTER_HEADER_ROOM))
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
                 .setProperty("delivery.timeout.ms", DELIVERY_TIMEOUT_MS)
                 .setProperty("reconnect.backoff.max.ms", RECONNECT_BACKOFF_MAX_MS)
-                .setProperty("linger.ms", "5");
+                .setProperty("linger.ms", "5")
+                .setProperty("max.request.size", Integer.toString(deadLetterBytes))
+                .setProperty("buffer.memory", Long.toString(Math.max(32L << 20, 2L * deadLetterBytes)));
         clientProperties.forEach(deadLettersBuilder::setProperty);
         KafkaSink<DeadLetter> deadLetters = deadLettersBuilder.build();
         SnapshotSink snapshots = new SnapshotSink(config.get(SinkOptions.URL), config.get(SinkOptions.TABLE_PREFIX),
@@ -289,7 +298,10 @@ public final class StreamtrainJob {
                         : new UpdateTrigger(config.windowBlocks(), config.windowTimeout().toMillis()))
                 .process(new ApplyOptimizer(models, config.maxStaleness(),
                         new SnapshotPolicy(config.get(SinkOptions.EVERY_VERSIONS), config.get(SinkOptions.EVERY).toMillis()),
-                        config.get(KafkaOptions.ROWS_TOPIC), shards), TypeInformation.of(ModelVersion.class))
+                        config.get(KafkaOptions.ROWS_TOPIC), shards,
+                        new DivergenceGuard(config.get(TrainingOptions.DIVERGENCE_FACTOR),
+                                config.get(TrainingOptions.DIVERGENCE_WARMUP))),
+                        TypeInformation.of(ModelVersion.class))
                 .name("parameter-updater")
                 .uid("parameter-updater")
                 .setParallelism(updaters);

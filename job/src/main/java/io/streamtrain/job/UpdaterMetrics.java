@@ -10,8 +10,8 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 
 /**
  * The parameter updater's Flink metrics, one group per model ({@code model=<id>}): the version,
- * rows trained and rejected, prequential loss and accuracy, staleness, blocks dropped and updates
- * refused (gauges of the updater's keyed state, so they continue after a restore), and the
+ * rows trained and rejected, prequential loss and accuracy, staleness, blocks dropped, updates
+ * refused and divergences (gauges of the updater's keyed state, so they continue after a restore), and the
  * staleness of every gradient block consumed (a histogram).
  */
 final class UpdaterMetrics {
@@ -25,6 +25,7 @@ final class UpdaterMetrics {
     static final String STALENESS = "staleness";
     static final String BLOCKS_DROPPED = "blocksDropped";
     static final String UPDATES_REFUSED = "updatesRefused";
+    static final String DIVERGENCES = "divergences";
 
     private final MetricGroup group;
     private final Map<String, ModelMetrics> models = new HashMap<>();
@@ -39,7 +40,7 @@ final class UpdaterMetrics {
     }
 
     /** The model's state after a window: what the gauges show from now on. */
-    void stateUpdated(String model, ModelState s) {
+    void stateUpdated(String model, ModelState s, long divergences) {
         ModelMetrics m = of(model);
         m.version = s.version();
         m.rowsTrained = s.rowsTrained();
@@ -50,6 +51,7 @@ final class UpdaterMetrics {
         m.stalenessMax = s.stalenessMax();
         m.blocksDropped = s.blocksDropped();
         m.updatesRefused = s.updatesRefused();
+        m.divergences = divergences;
     }
 
     private static double ratio(double sum, long count) {
@@ -75,6 +77,7 @@ final class UpdaterMetrics {
         volatile long stalenessMax;
         volatile long blocksDropped;
         volatile long updatesRefused;
+        volatile long divergences;
 
         ModelMetrics(MetricGroup g) {
             g.gauge(VERSION, (Gauge<Long>) () -> version);
@@ -86,6 +89,7 @@ final class UpdaterMetrics {
             g.gauge(STALENESS_MAX, (Gauge<Long>) () -> stalenessMax);
             g.gauge(BLOCKS_DROPPED, (Gauge<Long>) () -> blocksDropped);
             g.gauge(UPDATES_REFUSED, (Gauge<Long>) () -> updatesRefused);
+            g.gauge(DIVERGENCES, (Gauge<Long>) () -> divergences);
             staleness = g.histogram(STALENESS,
                     new DescriptiveStatisticsHistogram(VersionLatencyMetrics.HISTOGRAM_WINDOW));
         }

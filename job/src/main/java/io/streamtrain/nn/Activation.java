@@ -58,6 +58,8 @@ public enum Activation {
                 return a;
             }
         }
-        throw new IllegalArgumentException("unknown activation '" + name + "'");
+        throw new IllegalArgumentException("unknown activation '" + name + "' (allowed: "
+                + java.util.Arrays.stream(values()).map(Activation::configName)
+                        .collect(java.util.stream.Collectors.joining(", ")) + ")");
     }
 }

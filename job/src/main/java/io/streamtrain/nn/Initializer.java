@@ -41,6 +41,13 @@ public enum Initializer {
     }
 
     public static Initializer fromConfig(String name) {
-        return valueOf(name.trim().toUpperCase(Locale.ROOT));
+        for (Initializer i : values()) {
+            if (i.name().equalsIgnoreCase(name.trim())) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("unknown initializer '" + name + "' (allowed: "
+                + java.util.Arrays.stream(values()).map(i -> i.name().toLowerCase(Locale.ROOT))
+                        .collect(java.util.stream.Collectors.joining(", ")) + ")");
     }
 }

@@ -29,6 +29,8 @@ public enum Loss {
         if (n.equals("mean-squared-error") || n.equals("squared-error")) {
             return MSE;
         }
-        throw new IllegalArgumentException("unknown loss '" + name + "'");
+        throw new IllegalArgumentException("unknown loss '" + name + "' (allowed: "
+                + java.util.Arrays.stream(values()).map(Loss::configName)
+                        .collect(java.util.stream.Collectors.joining(", ")) + ")");
     }
 }

@@ -87,7 +87,8 @@ public final class UpdateRule implements Serializable {
      * @param rows rows behind the gradient, at least 1
      * @param state optimizer state of {@link #stateSize()} values
      * @param step the step number, from 1
-     * @return false, leaving theta and state unchanged, when the gradient is not finite
+     * @return false, leaving theta and state unchanged, when the gradient, or the parameters or
+     *     optimizer state after the update, would not be finite
      */
     public boolean apply(double[] theta, double[] gradientSum, long rows, double[] state, long step) {
         double inv = 1.0 / rows;
@@ -112,7 +113,25 @@ public final class UpdateRule implements Serializable {
                 }
             }
         }
+        // a finite gradient can still overflow a parameter or a moment (a huge learning rate, say):
+        // the update is then refused whole, so keep what it would overwrite
+        double[] thetaBefore = theta.clone();
+        double[] stateBefore = state.clone();
         optimizer.update(theta, gradientSum, state, step, learningRate(step));
+        if (!allFinite(theta) || !allFinite(state)) {
+            System.arraycopy(thetaBefore, 0, theta, 0, theta.length);
+            System.arraycopy(stateBefore, 0, state, 0, state.length);
+            return false;
+        }
+        return true;
+    }
+
+    private static boolean allFinite(double[] values) {
+        for (double v : values) {
+            if (!Double.isFinite(v)) {
+                return false;
+            }
+        }
         return true;
     }
 

@@ -129,7 +129,7 @@ class LocalDataFileITCase {
                         StandardCharsets.UTF_8))
                 .contains("field 'y' is missing", "field 'x2' is a string, not a number",
                         "label 'maybe' is not one of data.classes [negative, positive]",
-                        "field 'x1' appears twice", "not a JSON object (starts with [)");
+                        "field 'x1' appears twice", "not a JSON object: the row is an array");
 
         ModelSnapshot last = SnapshotReader.latest("jdbc:sqlite:" + dir.resolve("snapshots.db"), "", "seed").orElseThrow();
         assertThat(last.last()).isTrue();

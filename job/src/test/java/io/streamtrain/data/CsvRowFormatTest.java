@@ -2,11 +2,13 @@ package io.streamtrain.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.streamtrain.testing.BadRowCorpus;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class CsvRowFormatTest {
     private static final CsvRowFormat SEED = CsvRowFormat.positional(RowSchema.classIndices(2, 2, 1e6, 100));
@@ -83,7 +85,7 @@ class CsvRowFormatTest {
         "1,2,Trouser,3,n,6|got more",
         "1,\"2,Trouser,3,n|column 'x2' (field 2): the quote is not closed",
         "1,\"2\"x,Trouser,3,n|column 'x2' (field 2): text after the closing quote",
-        "1,2,Trouser,,n|column 'x1' (field 4) '' is not a number",
+        "1,2,Trouser,,n|column 'x1' (field 4) is empty",
     })
     void namedColumnsRejectWithTheColumnName(String row, String reason) {
         assertThat(parse(NAMED, row, new float[4], new float[2])).contains(reason);
@@ -96,14 +98,14 @@ class CsvRowFormatTest {
         "1,2,1,4|got more",
         "1,2,1,|got more",
         "abc,2,1|field 1 'abc' is not a number",
-        "1,NaN,1|field 2 is NaN",
-        "1,Infinity,1|field 2 is Infinity",
+        "1,NaN,1|field 2 'NaN' is not a finite number",
+        "1,Infinity,1|field 2 'Infinity' is not a finite number",
         "1,2e7,1|data.max-abs-value",
         "1,2,2|not a class index in [0, 2)",
         "1,2,0.5|not a class index",
         "1,2,-1|not a class index",
-        "1,,1|field 2 '' is not a number",
-        "1,2,|label '' is not a number",
+        "1,,1|field 2 is empty",
+        "1,2,|label is empty",
     })
     void rejectsWithAReason(String row, String reason) {
         assertThat(parse(row, new float[4], new float[2])).contains(reason);
@@ -128,5 +130,17 @@ class CsvRowFormatTest {
         assertThat(y).containsExactly(-1.5f, 2.5f);
         assertThat(regression.parse("3,-1.5,200".getBytes(StandardCharsets.US_ASCII), x, 0, y, 0))
                 .contains("label = 200.0 is beyond data.max-abs-value=100.0");
+    }
+
+    static List<BadRowCorpus.Entry> corpus() {
+        return BadRowCorpus.entries(BadRowCorpus.Format.CSV);
+    }
+
+    /** Every row of the bad-row corpus (src/test/resources/bad-rows) is rejected with its reason. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("corpus")
+    void rejectsEveryCorpusRowWithItsReason(BadRowCorpus.Entry bad) {
+        RowFormat format = BadRowCorpus.Format.CSV.rowFormat(bad.schema());
+        assertThat(format.parse(bad.row(), new float[4], 2, new float[2], 1)).contains(bad.reason());
     }
 }

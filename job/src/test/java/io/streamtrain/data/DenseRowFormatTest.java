@@ -2,9 +2,12 @@ package io.streamtrain.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.streamtrain.testing.BadRowCorpus;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class DenseRowFormatTest {
     /** Three 8-bit or float features, three classes, pixels scaled by 1/255. */
@@ -79,5 +82,17 @@ class DenseRowFormatTest {
                 .isEqualTo("feature 2 = 200 is beyond data.max-abs-value=100.0");
         DenseRowFormat tiny = new DenseRowFormat(new RowSchema(3, 1, 3, List.of(), 1.0, 255, 8));
         assertThat(tiny.parse(good, x, 0, y, 0)).isEqualTo("row of 11 bytes exceeds data.max-row-bytes=8");
+    }
+
+    static List<BadRowCorpus.Entry> corpus() {
+        return BadRowCorpus.entries(BadRowCorpus.Format.DENSE);
+    }
+
+    /** Every row of the bad-row corpus (src/test/resources/bad-rows) is rejected with its reason. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("corpus")
+    void rejectsEveryCorpusRowWithItsReason(BadRowCorpus.Entry bad) {
+        RowFormat format = BadRowCorpus.Format.DENSE.rowFormat(bad.schema());
+        assertThat(format.parse(bad.row(), new float[4], 2, new float[2], 1)).contains(bad.reason());
     }
 }

@@ -2,11 +2,13 @@ package io.streamtrain.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.streamtrain.testing.BadRowCorpus;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class JsonRowFormatTest {
     private static final RowSchema TWO_CLASSES = new RowSchema(2, 1, 2, List.of(), 1.0, 1000, 200);
@@ -46,7 +48,7 @@ class JsonRowFormatTest {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "''|empty row",
-        "[1, 2]|not a JSON object (starts with [)",
+        "[1, 2]|not a JSON object: the row is an array",
         "{\"x1\": 1, \"x2\": 2}|field 'y' is missing",
         "{\"x2\": 2, \"y\": 1}|field 'x1' is missing",
         "{\"x1\": 1, \"x1\": 3, \"x2\": 2, \"y\": 1}|field 'x1' appears twice",
@@ -54,7 +56,7 @@ class JsonRowFormatTest {
         "{\"x1\": null, \"x2\": 2, \"y\": 1}|field 'x1' is null, not a number",
         "{\"x1\": [1], \"x2\": 2, \"y\": 1}|field 'x1' is an array, not a number",
         "{\"x1\": 1, \"x2\": 2e4, \"y\": 1}|field 'x2' = 20000.0 is beyond data.max-abs-value=1000.0",
-        "{\"x1\": 1, \"x2\": 1e400, \"y\": 1}|field 'x2' = Infinity is beyond data.max-abs-value",
+        "{\"x1\": 1, \"x2\": 1e400, \"y\": 1}|field 'x2' = 1e400 is not a finite number",
         "{\"x1\": 1, \"x2\": NaN, \"y\": 1}|not valid JSON: Non-standard token 'NaN'",
         "{\"x1\": 1, \"x2\": 2, \"y\": 2}|label 2 is not a class index in [0, 2)",
         "{\"x1\": 1, \"x2\": 2, \"y\": 0.5}|label 0.5 is not a class index",
@@ -72,14 +74,13 @@ class JsonRowFormatTest {
         "{\"pixels\": [1, 2], \"label\": \"cat\"}|field 'pixels' has 2 numbers, expected 3",
         "{\"pixels\": [1, 2, 3, 4], \"label\": \"cat\"}|field 'pixels' has more than 3 numbers",
         "{\"pixels\": [1, true, 3], \"label\": \"cat\"}|field 'pixels[1]' is a boolean, not a number",
-        "{\"pixels\": 3, \"label\": \"cat\"}|field 'pixels' is INT, not an array of 3 numbers",
+        "{\"pixels\": 3, \"label\": \"cat\"}|field 'pixels' is a number, not an array of 3 numbers",
         "{\"pixels\": [1, 2, 3], \"label\": \"cow\"}|label 'cow' is not one of data.classes [cat, dog, émeu]",
-        "{\"pixels\": [1, 2, 3], \"label\": 1}|label 'label' is INT, not one of data.classes",
+        "{\"pixels\": [1, 2, 3], \"label\": 1}|label 'label' is a number, not one of data.classes",
     })
     void arrayAndClassNameRejections(String row, String reason) {
         String result = parse(ARRAY, row, new float[4], new float[2]);
-        assertThat(result).isNotNull();
-        assertThat(result.replace("VALUE_NUMBER_INT", "INT")).contains(reason);
+        assertThat(result).contains(reason);
     }
 
     @Test
@@ -101,5 +102,17 @@ class JsonRowFormatTest {
         assertThat(y).containsExactly(0.5f, -2f);
         assertThat(regression.parse("{\"x\": 1, \"t\": [0.5]}".getBytes(StandardCharsets.UTF_8), x, 0, y, 0))
                 .isEqualTo("label 't' has 1 numbers, expected 2");
+    }
+
+    static List<BadRowCorpus.Entry> corpus() {
+        return BadRowCorpus.entries(BadRowCorpus.Format.JSON);
+    }
+
+    /** Every row of the bad-row corpus (src/test/resources/bad-rows) is rejected with its reason. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("corpus")
+    void rejectsEveryCorpusRowWithItsReason(BadRowCorpus.Entry bad) {
+        RowFormat format = BadRowCorpus.Format.JSON.rowFormat(bad.schema());
+        assertThat(format.parse(bad.row(), new float[4], 2, new float[2], 1)).contains(bad.reason());
     }
 }

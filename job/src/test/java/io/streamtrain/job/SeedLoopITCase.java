@@ -63,6 +63,8 @@ class SeedLoopITCase extends LocalLoopTestBase {
         ModelSnapshot last = snapshots.get(snapshots.size() - 1);
         assertThat(last.last()).isTrue();
         assertThat(last.rowsTrained()).isEqualTo(100_000);
+        assertThat(last.divergences()).as("the divergence guard never fires in a normal run").isZero();
+        assertThat(last.updatesRefused()).isZero();
         assertThat(last.version()).isEqualTo(result.versions());
         assertThat(last.sourceOffsets()).isEqualTo("rows:0=50003,1=50003");
         assertThat(snapshots).filteredOn(ModelSnapshot::last).hasSize(1);

@@ -373,4 +373,21 @@ class UpdateRuleTest {
             assertThat(copy.rate(0.3, 7)).isEqualTo(s.rate(0.3, 7));
         }
     }
+
+    @Test
+    void aFiniteGradientWhoseStepOverflowsIsRefusedLeavingThetaAndStateAsTheyWere() {
+        for (Optimizer optimizer : new Optimizer[] {new Sgd(), new Momentum(0.9, false)}) {
+            UpdateRule rule = new UpdateRule(ARCH, optimizer, 1e300, 0);
+            double[] theta = new double[P];
+            java.util.Arrays.fill(theta, 0.5);
+            double[] state = new double[rule.stateSize()];
+            java.util.Arrays.fill(state, 0.25);
+            double[] stateBefore = state.clone();
+            double[] g = new double[P];
+            java.util.Arrays.fill(g, 1e300);
+            assertThat(rule.apply(theta, g, 1, state, 1)).as(optimizer.name()).isFalse();
+            assertThat(theta).containsOnly(0.5);
+            assertThat(state).containsExactly(stateBefore);
+        }
+    }
 }

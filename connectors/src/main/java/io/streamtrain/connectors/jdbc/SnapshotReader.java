@@ -198,10 +198,12 @@ public final class SnapshotReader {
         String parentModel = rs.getString(k++);
         long parentVersion = getLongOrMinusOne(rs, k++);
         boolean retired = rs.getBoolean(k++);
+        long divergences = rs.getLong(k++);
         return new Header(new ModelSnapshot(model, generation, version, last, createdAt, rowsTrained, rowsRejected,
                 preqLoss, preqAcc, holdLoss, holdAcc, holdPrecision, holdRecall, holdF1, lr, stalenessMean,
                 stalenessMax, blocksDropped, updatesRefused, architecture, layerSizes,
-                configHash, sourceOffsets, null, optimizerStep, parentModel, parentVersion, null, null), retired);
+                configHash, sourceOffsets, null, optimizerStep, parentModel, parentVersion, null, null, divergences),
+                retired);
     }
 
     private static long getLongOrMinusOne(ResultSet rs, int index) throws SQLException {

@@ -94,7 +94,8 @@ public final class SnapshotTables {
             col("optimizer_step", SnapshotDialect::bigintType, false),
             col("parent_model", SnapshotDialect::textType, false),
             col("parent_version", SnapshotDialect::bigintType, false),
-            new Column("cells_retired", SnapshotDialect::booleanType, true, "FALSE"));
+            new Column("cells_retired", SnapshotDialect::booleanType, true, "FALSE"),
+            new Column("divergences", SnapshotDialect::bigintType, true, "0"));
 
     /** Header columns in the order SnapshotWriter binds and SnapshotReader reads them. */
     static final List<String> SNAPSHOT_COLUMNS = SNAPSHOT_TABLE.stream().map(Column::name).toList();

@@ -247,6 +247,7 @@ public final class SnapshotWriter implements AutoCloseable {
         setText(ps, k++, s.parentModel());
         setLongOrNull(ps, k++, s.parentVersion());
         ps.setBoolean(k++, false); // cells_retired: a (re)written version has all its cells
+        ps.setLong(k++, s.divergences());
         assert k == SnapshotTables.SNAPSHOT_COLUMNS.size() + 1;
     }
 

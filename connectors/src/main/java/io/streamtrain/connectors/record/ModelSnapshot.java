@@ -40,6 +40,8 @@ import java.util.Objects;
  * @param optimizer the optimizer whose state {@code optimizerState} is (e.g. {@code adam}), or null
  * @param optimizerState the optimizer's per-parameter state ({@code slots x parameters} values, slot
  *     after slot), empty for stateless optimizers such as plain SGD; null when not stored
+ * @param divergences versions so far whose loss jumped so far above its recent level that the
+ *     updater went back to the last good parameters (training.divergence-factor)
  */
 public record ModelSnapshot(
         String model,
@@ -70,7 +72,23 @@ public record ModelSnapshot(
         String parentModel,
         long parentVersion,
         String optimizer,
-        double[] optimizerState) {
+        double[] optimizerState,
+        long divergences) {
+
+    /** A snapshot of a model whose divergence guard never fired (or that has none). */
+    public ModelSnapshot(String model, long generation, long version, boolean last, long createdAtMillis,
+            long rowsTrained, long rowsRejected, double prequentialLoss, double prequentialAccuracy,
+            double holdoutLoss, double holdoutAccuracy, double holdoutPrecision, double holdoutRecall,
+            double holdoutF1, double learningRate, double stalenessMean, long stalenessMax, long blocksDropped,
+            long updatesRefused, String architectureJson, int[] layerSizes, String configHash,
+            String sourceOffsets, double[] parameters, long optimizerStep, String parentModel, long parentVersion,
+            String optimizer, double[] optimizerState) {
+        this(model, generation, version, last, createdAtMillis, rowsTrained, rowsRejected, prequentialLoss,
+                prequentialAccuracy, holdoutLoss, holdoutAccuracy, holdoutPrecision, holdoutRecall, holdoutF1,
+                learningRate, stalenessMean, stalenessMax, blocksDropped, updatesRefused, architectureJson,
+                layerSizes, configHash, sourceOffsets, parameters, optimizerStep, parentModel, parentVersion,
+                optimizer, optimizerState, 0);
+    }
 
     /** A snapshot without optimizer state or lineage (step unknown, cold start). */
     public ModelSnapshot(String model, long generation, long version, boolean last, long createdAtMillis,
@@ -106,7 +124,7 @@ public record ModelSnapshot(
                 prequentialLoss, prequentialAccuracy, holdoutLoss, holdoutAccuracy, holdoutPrecision, holdoutRecall,
                 holdoutF1, learningRate, stalenessMean, stalenessMax, blocksDropped, updatesRefused, architectureJson,
                 layerSizes, configHash, sourceOffsets, newParameters, optimizerStep, parentModel, parentVersion,
-                optimizer, optimizerState);
+                optimizer, optimizerState, divergences);
     }
 
     /** This snapshot with its held-out metrics set (NaN where unknown). */
@@ -114,7 +132,8 @@ public record ModelSnapshot(
         return new ModelSnapshot(model, generation, version, last, createdAtMillis, rowsTrained, rowsRejected,
                 prequentialLoss, prequentialAccuracy, loss, accuracy, precision, recall, f1, learningRate,
                 stalenessMean, stalenessMax, blocksDropped, updatesRefused, architectureJson, layerSizes, configHash,
-                sourceOffsets, parameters, optimizerStep, parentModel, parentVersion, optimizer, optimizerState);
+                sourceOffsets, parameters, optimizerStep, parentModel, parentVersion, optimizer, optimizerState,
+                divergences);
     }
 
     /** This snapshot with its optimizer state (the array is not copied). */
@@ -123,7 +142,7 @@ public record ModelSnapshot(
                 prequentialLoss, prequentialAccuracy, holdoutLoss, holdoutAccuracy, holdoutPrecision, holdoutRecall,
                 holdoutF1, learningRate, stalenessMean, stalenessMax, blocksDropped, updatesRefused, architectureJson,
                 layerSizes, configHash, sourceOffsets, parameters, optimizerStep, parentModel, parentVersion,
-                newOptimizer, newState);
+                newOptimizer, newState, divergences);
     }
 
     @Override
@@ -162,7 +181,8 @@ public record ModelSnapshot(
                 && Objects.equals(parentModel, other.parentModel)
                 && parentVersion == other.parentVersion
                 && Objects.equals(optimizer, other.optimizer)
-                && Arrays.equals(optimizerState, other.optimizerState);
+                && Arrays.equals(optimizerState, other.optimizerState)
+                && divergences == other.divergences;
     }
 
     @Override
@@ -170,7 +190,7 @@ public record ModelSnapshot(
         int h = Objects.hash(model, generation, version, last, createdAtMillis, rowsTrained, rowsRejected,
                 prequentialLoss, prequentialAccuracy, holdoutLoss, holdoutAccuracy, holdoutPrecision, holdoutRecall,
                 holdoutF1, learningRate, stalenessMean, stalenessMax, blocksDropped, updatesRefused, architectureJson,
-                configHash, sourceOffsets, optimizerStep, parentModel, parentVersion, optimizer);
+                configHash, sourceOffsets, optimizerStep, parentModel, parentVersion, optimizer, divergences);
         h = 31 * h + Arrays.hashCode(layerSizes);
         h = 31 * h + Arrays.hashCode(optimizerState);
         return 31 * h + Arrays.hashCode(parameters);
@@ -208,6 +228,7 @@ public record ModelSnapshot(
                 + ", parentVersion=" + parentVersion
                 + ", optimizer=" + optimizer
                 + ", optimizerState=" + (optimizerState == null ? "null" : "double[" + optimizerState.length + "]")
+                + ", divergences=" + divergences
                 + "]";
     }
 }

@@ -128,7 +128,7 @@ public final class SnapshotDatabases {
                 0.5 / version, prequentialAccuracy, 0.6 / version, holdoutAccuracy, 0.9, 0.8, 0.847, 0.01, 1.5, 3,
                 version / 2, 0,
                 "{\"layers\":[2,2,2],\"activation\":\"tanh\"}", LAYERS_222, "cfg-abc123",
-                "{\"rows\":{\"0\":" + (100 * version) + "}}", parameters);
+                "{\"rows\":{\"0\":" + (100 * version) + "}}", parameters, -1, null, -1, null, null, version % 3);
     }
 
     static ModelSnapshot snapshot(String model, long version) {
