@@ -3,7 +3,9 @@ package io.streamtrain.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
+import io.streamtrain.nn.LearningRateSchedule;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -106,10 +108,50 @@ class StreamtrainConfigTest {
                 .hasMessageStartingWith("optimizer.name").hasMessageContaining("adam");
         assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("optimizer.beta2", "1.0")))
                 .hasMessageStartingWith("optimizer.beta2");
-        assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("optimizer.schedule", "cosine")))
+        assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("optimizer.schedule", "exponential")))
                 .hasMessageStartingWith("optimizer.schedule");
         assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("optimizer.epsilon", "0")))
                 .hasMessageStartingWith("optimizer.epsilon");
+    }
+
+    @Test
+    void cosineAndLinearDecayOverTheRunsExpectedSteps() {
+        // 1,000 rows x 3 passes / (10 rows a block x 2 blocks a step) = 150 steps
+        StreamtrainConfig cosine = StreamtrainConfig.of(Map.of("optimizer.schedule", "cosine",
+                "optimizer.learning-rate", "0.2", "optimizer.schedule-floor", "0.1", "data.rows", "1000",
+                "data.epochs", "3", "training.batch-size", "10", "training.window-blocks", "2"));
+        assertThat(cosine.expectedSteps()).isEqualTo(150);
+        assertThat(cosine.updateRule().schedule()).isEqualTo(new LearningRateSchedule.Cosine(150, 0.1));
+        assertThat(cosine.updateRule().learningRate(1)).isEqualTo(0.2);
+        assertThat(cosine.updateRule().learningRate(76)).isCloseTo(0.2 * 0.55, within(1e-15));
+        assertThat(cosine.updateRule().learningRate(151)).isCloseTo(0.02, within(1e-15));
+        // a row count that does not fill the last step rounds up: 1,001 rows are 51 steps of 20
+        assertThat(StreamtrainConfig.of(Map.of("data.rows", "1001", "training.batch-size", "10")).expectedSteps())
+                .isEqualTo(51);
+        // optimizer.schedule-steps wins over the computed length
+        StreamtrainConfig linear = StreamtrainConfig.of(Map.of("optimizer.schedule", "linear",
+                "optimizer.schedule-steps", "40", "data.rows", "1000"));
+        assertThat(linear.updateRule().schedule()).isEqualTo(new LearningRateSchedule.Linear(40, 0.0));
+        // with a models list every entry takes the run's length, or its own
+        StreamtrainConfig list = StreamtrainConfig.of(Map.of("models", "a;b", "optimizer.schedule", "cosine",
+                "data.rows", "1280", "training.batch-size", "64", "models.b.optimizer.schedule-steps", "7"));
+        assertThat(list.models().get(0).updateRule().schedule()).isEqualTo(new LearningRateSchedule.Cosine(10, 0.0));
+        assertThat(list.models().get(1).updateRule().schedule()).isEqualTo(new LearningRateSchedule.Cosine(7, 0.0));
+    }
+
+    @Test
+    void aDecayingScheduleOfUnknownLengthNamesTheKeysToSet() {
+        assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("optimizer.schedule", "cosine", "data.rows", "0")))
+                .hasMessageStartingWith("optimizer.schedule=cosine")
+                .hasMessageContaining("optimizer.schedule-steps").hasMessageContaining("data.rows");
+        assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("optimizer.schedule", "linear",
+                "optimizer.schedule-floor", "1.5")))
+                .hasMessageStartingWith("optimizer.schedule-floor");
+        assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("optimizer.schedule-steps", "-1")))
+                .hasMessageStartingWith("optimizer.schedule-steps");
+        // explicit steps need no row count
+        assertThat(StreamtrainConfig.of(Map.of("optimizer.schedule", "cosine", "data.rows", "0",
+                "optimizer.schedule-steps", "5")).updateRule().learningRate(6)).isEqualTo(0.0);
     }
 
     @Test
