@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.streamtrain.nn.LearningRateSchedule;
+import io.streamtrain.nn.UpdateRule;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,6 +18,8 @@ class StreamtrainConfigTest {
     private static final Path SEED_YAML = Path.of("..", "config", "seed.yaml");
     private static final Path MODEL_SELECTION_YAML = Path.of("..", "config", "model-selection.yaml");
     private static final Path SOFTMAX_TABLE_YAML = Path.of("..", "config", "softmax-table.yaml");
+    private static final Path PYSPARK_BINARY_YAML = Path.of("..", "config", "pyspark-binary.yaml");
+    private static final Path FASHION_MNIST_YAML = Path.of("..", "config", "fashion-mnist.yaml");
 
     private static final String TWO_MODELS = """
             model:
@@ -280,6 +283,50 @@ class StreamtrainConfigTest {
         assertThat(selection.models()).extracting(m -> m.updateRule().optimizer().name()).hasSizeGreaterThanOrEqualTo(4)
                 .contains("sgd", "adam", "momentum", "rmsprop");
         assertThat(selection.models()).extracting(m -> m.architecture().toString()).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void pysparkBinaryKeepsTheReferencesRecipe() throws Exception {
+        StreamtrainConfig c = StreamtrainConfig.load(PYSPARK_BINARY_YAML, Map.of());
+        ModelSpec m = c.models().get(0);
+        // 784-64-2, sigmoid hidden and output units, L = 1/2 sum_k (p_k - t_k)^2
+        assertThat(m.architecture().toString()).isEqualTo("784-64-2 sigmoid/sigmoid/mse");
+        // plain SGD at the reference's fixed learning rate 0.1: no momentum, no schedule, no L2
+        assertThat(m.updateRule().optimizer().name()).isEqualTo("sgd");
+        assertThat(m.updateRule().schedule()).isEqualTo(LearningRateSchedule.constant());
+        assertThat(m.updateRule().learningRate(1)).isEqualTo(0.1);
+        assertThat(m.updateRule().learningRate(10_000)).isEqualTo(0.1);
+        assertThat(c.get(OptimizerOptions.L2)).isEqualTo(0.0);
+        assertThat(c.get(ModelOptions.INIT)).isEqualTo("xavier");
+        // synchronous steps of PYSPARK_STEP_ROWS rows: one block from each of the two workers
+        assertThat(c.get(TrainingOptions.BATCH_SIZE) * c.get(TrainingOptions.WINDOW_BLOCKS)).isEqualTo(4);
+        assertThat(c.get(TrainingOptions.WINDOW_BLOCKS)).isEqualTo(c.parallelism());
+        assertThat(c.get(TrainingOptions.MAX_IN_FLIGHT)).isEqualTo(1);
+        assertThat(c.get(DataOptions.CLASSES_FILTER)).containsExactly(0, 1);
+        assertThat(c.get(DataOptions.EPOCHS)).isEqualTo(1);
+    }
+
+    @Test
+    void fashionMnistDecaysOverTheRunWhateverItsPasses() throws Exception {
+        StreamtrainConfig one = StreamtrainConfig.load(FASHION_MNIST_YAML, Map.of());
+        ModelSpec m = one.models().get(0);
+        assertThat(m.architecture().toString()).isEqualTo("784-128-10 relu/softmax/cross-entropy");
+        assertThat(m.updateRule().optimizer().name()).isEqualTo("adam");
+        int stepRows = one.get(TrainingOptions.BATCH_SIZE) * one.get(TrainingOptions.WINDOW_BLOCKS);
+        assertThat(stepRows).isEqualTo(32);
+        // data.rows is the whole training set, so the schedule's length is one pass's steps
+        assertThat(one.get(DataOptions.ROWS)).isEqualTo(60_000L);
+        long onePass = (60_000 + stepRows - 1) / stepRows;
+        assertThat(m.updateRule().schedule()).isEqualTo(new LearningRateSchedule.Cosine(onePass, 0.0));
+        double eta0 = one.get(OptimizerOptions.LEARNING_RATE);
+        assertThat(m.updateRule().learningRate(1)).isEqualTo(eta0);
+        assertThat(m.updateRule().learningRate(onePass + 1)).isEqualTo(0.0);
+        // --epochs 5 stretches the same decay over five passes: half the rate after two and a half
+        StreamtrainConfig five = StreamtrainConfig.load(FASHION_MNIST_YAML, Map.of("data.epochs", "5"));
+        UpdateRule rule = five.models().get(0).updateRule();
+        assertThat(rule.schedule()).isEqualTo(new LearningRateSchedule.Cosine(5 * onePass, 0.0));
+        assertThat(rule.learningRate(5 * onePass / 2 + 1)).isCloseTo(eta0 / 2, within(1e-12));
+        assertThat(rule.learningRate(onePass + 1)).isGreaterThan(0.9 * eta0);
     }
 
     @Test
