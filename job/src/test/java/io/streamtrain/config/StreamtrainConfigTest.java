@@ -321,12 +321,14 @@ class StreamtrainConfigTest {
         double eta0 = one.get(OptimizerOptions.LEARNING_RATE);
         assertThat(m.updateRule().learningRate(1)).isEqualTo(eta0);
         assertThat(m.updateRule().learningRate(onePass + 1)).isEqualTo(0.0);
-        // --epochs 5 stretches the same decay over five passes: half the rate after two and a half
+        // --epochs 5 stretches the same decay over five passes: after the first the rate is still
+        // eta_0 (1 + cos(pi / 5)) / 2 = 0.905 eta_0, and it reaches 0 only at the end of the fifth
         StreamtrainConfig five = StreamtrainConfig.load(FASHION_MNIST_YAML, Map.of("data.epochs", "5"));
         UpdateRule rule = five.models().get(0).updateRule();
         assertThat(rule.schedule()).isEqualTo(new LearningRateSchedule.Cosine(5 * onePass, 0.0));
-        assertThat(rule.learningRate(5 * onePass / 2 + 1)).isCloseTo(eta0 / 2, within(1e-12));
-        assertThat(rule.learningRate(onePass + 1)).isGreaterThan(0.9 * eta0);
+        assertThat(rule.learningRate(onePass + 1)).isCloseTo(eta0 * (1 + Math.cos(Math.PI / 5)) / 2, within(1e-15));
+        assertThat(rule.learningRate(5 * onePass)).isGreaterThan(0.0);
+        assertThat(rule.learningRate(5 * onePass + 1)).isEqualTo(0.0);
     }
 
     @Test
