@@ -151,6 +151,12 @@ final class ModelSettings {
         if (!schedule.equals("constant")) {
             s.append(' ').append(schedule);
         }
+        if (LearningRateSchedule.DECAYING_TO_FLOOR.contains(schedule)) {
+            s.append(String.format(Locale.ROOT, " over %,d steps", scheduleSteps()));
+            if (get(OptimizerOptions.SCHEDULE_FLOOR) > 0) {
+                s.append(" to ").append(get(OptimizerOptions.SCHEDULE_FLOOR)).append('x');
+            }
+        }
         if (get(OptimizerOptions.L2) > 0) {
             s.append(" l2 ").append(get(OptimizerOptions.L2));
         }

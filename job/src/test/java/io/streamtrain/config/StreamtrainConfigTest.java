@@ -128,6 +128,7 @@ class StreamtrainConfigTest {
         assertThat(cosine.updateRule().learningRate(1)).isEqualTo(0.2);
         assertThat(cosine.updateRule().learningRate(76)).isCloseTo(0.2 * 0.55, within(1e-15));
         assertThat(cosine.updateRule().learningRate(151)).isCloseTo(0.02, within(1e-15));
+        assertThat(cosine.models().get(0).optimizer()).isEqualTo("sgd lr 0.2 cosine over 150 steps to 0.1x l2 0.001");
         // a row count that does not fill the last step rounds up: 1,001 rows are 51 steps of 20
         assertThat(StreamtrainConfig.of(Map.of("data.rows", "1001", "training.batch-size", "10")).expectedSteps())
                 .isEqualTo(51);
