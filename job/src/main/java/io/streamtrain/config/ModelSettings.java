@@ -47,15 +47,20 @@ final class ModelSettings {
     /** The effective values as written, {@code ${env:..}} placeholders and all (for the hash and messages). */
     private final Map<String, String> written;
     private final Configuration configuration;
+    /** The run's expected optimizer steps (see {@link OptimizerOptions#SCHEDULE_STEPS}), 0 when unknown. */
+    private final long runSteps;
 
     /**
      * @param values every explicitly set key of the configuration
      * @param raw the same as written, before {@code ${env:..}} substitution
      * @param id the model's id
      * @param entry true for an entry of the models list, false for the single top-level model
+     * @param runSteps the run's expected optimizer steps, 0 when unknown: the length of the cosine
+     *     and linear schedules unless optimizer.schedule-steps sets it
      */
-    ModelSettings(Map<String, String> values, Map<String, String> raw, String id, boolean entry) {
+    ModelSettings(Map<String, String> values, Map<String, String> raw, String id, boolean entry, long runSteps) {
         this.id = id;
+        this.runSteps = runSteps;
         this.prefix = entry ? MODELS_PREFIX + id + "." : "";
         Map<String, String> effective = new LinkedHashMap<>();
         this.own = new LinkedHashMap<>();
@@ -146,6 +151,12 @@ final class ModelSettings {
         if (!schedule.equals("constant")) {
             s.append(' ').append(schedule);
         }
+        if (LearningRateSchedule.DECAYING_TO_FLOOR.contains(schedule)) {
+            s.append(String.format(Locale.ROOT, " over %,d steps", scheduleSteps()));
+            if (get(OptimizerOptions.SCHEDULE_FLOOR) > 0) {
+                s.append(" to ").append(get(OptimizerOptions.SCHEDULE_FLOOR)).append('x');
+            }
+        }
         if (get(OptimizerOptions.L2) > 0) {
             s.append(" l2 ").append(get(OptimizerOptions.L2));
         }
@@ -219,6 +230,13 @@ final class ModelSettings {
             throw new ConfigException(key(OptimizerOptions.SCHEDULE_STEP_SIZE) + ": must be >= 1");
         }
         atLeast(OptimizerOptions.SCHEDULE_DECAY, 0.0, true);
+        if (get(OptimizerOptions.SCHEDULE_STEPS) < 0) {
+            throw new ConfigException(key(OptimizerOptions.SCHEDULE_STEPS) + ": must be >= 0 (0 = the run's expected steps)");
+        }
+        double floor = get(OptimizerOptions.SCHEDULE_FLOOR);
+        if (!(floor >= 0 && floor <= 1)) {
+            throw new ConfigException(key(OptimizerOptions.SCHEDULE_FLOOR) + ": " + floor + " must be in [0, 1]");
+        }
         optimizer();
         schedule();
         int params = architecture().parameterCount();
@@ -262,10 +280,27 @@ final class ModelSettings {
         }
     }
 
+    /**
+     * The steps of the cosine and linear schedules: optimizer.schedule-steps, or when it is 0 the
+     * run's expected steps.
+     */
+    long scheduleSteps() {
+        long steps = get(OptimizerOptions.SCHEDULE_STEPS);
+        return steps > 0 ? steps : runSteps;
+    }
+
     private LearningRateSchedule schedule() {
+        String name = get(OptimizerOptions.SCHEDULE);
+        long steps = scheduleSteps();
+        if (steps < 1 && LearningRateSchedule.DECAYING_TO_FLOOR.contains(name.trim().toLowerCase(Locale.ROOT))) {
+            throw new ConfigException(key(OptimizerOptions.SCHEDULE) + "=" + name.trim() + " decays over the run's "
+                    + "steps, which are unknown with " + DataOptions.ROWS.key() + "=0: set "
+                    + key(OptimizerOptions.SCHEDULE_STEPS) + " or " + DataOptions.ROWS.key());
+        }
         try {
-            return LearningRateSchedule.of(get(OptimizerOptions.SCHEDULE), get(OptimizerOptions.SCHEDULE_GAMMA),
-                    get(OptimizerOptions.SCHEDULE_STEP_SIZE), get(OptimizerOptions.SCHEDULE_DECAY));
+            return LearningRateSchedule.of(name, get(OptimizerOptions.SCHEDULE_GAMMA),
+                    get(OptimizerOptions.SCHEDULE_STEP_SIZE), get(OptimizerOptions.SCHEDULE_DECAY), steps,
+                    get(OptimizerOptions.SCHEDULE_FLOOR));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(key(OptimizerOptions.SCHEDULE) + ": " + e.getMessage());
         }

@@ -37,7 +37,9 @@ public final class OptimizerOptions {
             .withDescription("Scale the gradient down to this L2 norm when it is longer (0 = no clipping).");
 
     public static final ConfigOption<String> SCHEDULE = key("optimizer.schedule").stringType().defaultValue("constant")
-            .withDescription("Learning-rate schedule: constant, step (x gamma every step-size steps) or inverse-time (/ (1 + decay (t - 1))).");
+            .withDescription("Learning-rate schedule: constant, step (x gamma every step-size steps), inverse-time "
+                    + "(/ (1 + decay (t - 1))), or cosine or linear (from the learning rate down to schedule-floor x it "
+                    + "over schedule-steps steps, then constant).");
 
     public static final ConfigOption<Double> SCHEDULE_GAMMA = key("optimizer.schedule-gamma").doubleType().defaultValue(0.5)
             .withDescription("Factor of the step schedule, in (0, 1].");
@@ -48,8 +50,17 @@ public final class OptimizerOptions {
     public static final ConfigOption<Double> SCHEDULE_DECAY = key("optimizer.schedule-decay").doubleType()
             .defaultValue(1e-3).withDescription("Decay of the inverse-time schedule, >= 0.");
 
+    public static final ConfigOption<Long> SCHEDULE_STEPS = key("optimizer.schedule-steps").longType()
+            .defaultValue(0L).withDescription("Optimizer steps over which the cosine and linear schedules decay, "
+                    + ">= 0; 0 = the run's expected steps, ceil(data.rows x data.epochs / (training.batch-size x "
+                    + "training.window-blocks)), which needs data.rows > 0 (set it to the rows of one pass).");
+
+    public static final ConfigOption<Double> SCHEDULE_FLOOR = key("optimizer.schedule-floor").doubleType()
+            .defaultValue(0.0).withDescription("Share of the learning rate that the cosine and linear schedules "
+                    + "decay to and keep after schedule-steps, in [0, 1].");
+
     static List<ConfigOption<?>> all() {
         return List.of(NAME, LEARNING_RATE, L2, MOMENTUM, BETA1, BETA2, RHO, EPSILON, CLIP_NORM, SCHEDULE,
-                SCHEDULE_GAMMA, SCHEDULE_STEP_SIZE, SCHEDULE_DECAY);
+                SCHEDULE_GAMMA, SCHEDULE_STEP_SIZE, SCHEDULE_DECAY, SCHEDULE_STEPS, SCHEDULE_FLOOR);
     }
 }

@@ -342,10 +342,32 @@ public final class StreamtrainConfig implements Serializable {
 
     private List<ModelSettings> modelSettings() {
         List<String> ids = modelIds();
+        long runSteps = expectedSteps();
         if (ids.isEmpty()) {
-            return List.of(new ModelSettings(values, raw, get(ModelOptions.ID), false));
+            return List.of(new ModelSettings(values, raw, get(ModelOptions.ID), false, runSteps));
         }
-        return ids.stream().map(id -> new ModelSettings(values, raw, id, true)).toList();
+        return ids.stream().map(id -> new ModelSettings(values, raw, id, true, runSteps)).toList();
+    }
+
+    /**
+     * The optimizer steps the run is expected to take, ceil(data.rows x data.epochs /
+     * (training.batch-size x training.window-blocks)): the length of the cosine and linear
+     * learning-rate schedules when optimizer.schedule-steps is 0. 0 when data.rows is 0 (the whole
+     * data set, whose size the configuration does not know) or a value cannot be read (reported,
+     * naming its key, by {@link #validate}).
+     */
+    public long expectedSteps() {
+        try {
+            long rows = get(DataOptions.ROWS);
+            long epochs = get(DataOptions.EPOCHS);
+            long stepRows = (long) get(TrainingOptions.BATCH_SIZE) * get(TrainingOptions.WINDOW_BLOCKS);
+            if (rows <= 0 || epochs <= 0 || stepRows <= 0) {
+                return 0;
+            }
+            return (rows * epochs + stepRows - 1) / stepRows;
+        } catch (IllegalArgumentException e) {
+            return 0;
+        }
     }
 
     public ComputeBackend.Choice computeBackend() {

@@ -3,7 +3,10 @@ package io.streamtrain.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
+import io.streamtrain.nn.LearningRateSchedule;
+import io.streamtrain.nn.UpdateRule;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +18,8 @@ class StreamtrainConfigTest {
     private static final Path SEED_YAML = Path.of("..", "config", "seed.yaml");
     private static final Path MODEL_SELECTION_YAML = Path.of("..", "config", "model-selection.yaml");
     private static final Path SOFTMAX_TABLE_YAML = Path.of("..", "config", "softmax-table.yaml");
+    private static final Path PYSPARK_BINARY_YAML = Path.of("..", "config", "pyspark-binary.yaml");
+    private static final Path FASHION_MNIST_YAML = Path.of("..", "config", "fashion-mnist.yaml");
 
     private static final String TWO_MODELS = """
             model:
@@ -106,7 +111,7 @@ class StreamtrainConfigTest {
                 .hasMessageStartingWith("optimizer.name").hasMessageContaining("adam");
         assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("optimizer.beta2", "1.0")))
                 .hasMessageStartingWith("optimizer.beta2");
-        assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("optimizer.schedule", "cosine")))
+        assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("optimizer.schedule", "exponential")))
                 .hasMessageStartingWith("optimizer.schedule");
         assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("optimizer.epsilon", "0")))
                 .hasMessageStartingWith("optimizer.epsilon");
@@ -153,6 +158,47 @@ class StreamtrainConfigTest {
                 .hasMessageStartingWith("sink.max-retry-time");
         assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("sink.retry-backoff", "-5ms")))
                 .hasMessageStartingWith("sink.retry-backoff");
+    }
+
+    @Test
+    void cosineAndLinearDecayOverTheRunsExpectedSteps() {
+        // 1,000 rows x 3 passes / (10 rows a block x 2 blocks a step) = 150 steps
+        StreamtrainConfig cosine = StreamtrainConfig.of(Map.of("optimizer.schedule", "cosine",
+                "optimizer.learning-rate", "0.2", "optimizer.schedule-floor", "0.1", "data.rows", "1000",
+                "data.epochs", "3", "training.batch-size", "10", "training.window-blocks", "2"));
+        assertThat(cosine.expectedSteps()).isEqualTo(150);
+        assertThat(cosine.updateRule().schedule()).isEqualTo(new LearningRateSchedule.Cosine(150, 0.1));
+        assertThat(cosine.updateRule().learningRate(1)).isEqualTo(0.2);
+        assertThat(cosine.updateRule().learningRate(76)).isCloseTo(0.2 * 0.55, within(1e-15));
+        assertThat(cosine.updateRule().learningRate(151)).isCloseTo(0.02, within(1e-15));
+        assertThat(cosine.models().get(0).optimizer()).isEqualTo("sgd lr 0.2 cosine over 150 steps to 0.1x l2 0.001");
+        // a row count that does not fill the last step rounds up: 1,001 rows are 51 steps of 20
+        assertThat(StreamtrainConfig.of(Map.of("data.rows", "1001", "training.batch-size", "10")).expectedSteps())
+                .isEqualTo(51);
+        // optimizer.schedule-steps wins over the computed length
+        StreamtrainConfig linear = StreamtrainConfig.of(Map.of("optimizer.schedule", "linear",
+                "optimizer.schedule-steps", "40", "data.rows", "1000"));
+        assertThat(linear.updateRule().schedule()).isEqualTo(new LearningRateSchedule.Linear(40, 0.0));
+        // with a models list every entry takes the run's length, or its own
+        StreamtrainConfig list = StreamtrainConfig.of(Map.of("models", "a;b", "optimizer.schedule", "cosine",
+                "data.rows", "1280", "training.batch-size", "64", "models.b.optimizer.schedule-steps", "7"));
+        assertThat(list.models().get(0).updateRule().schedule()).isEqualTo(new LearningRateSchedule.Cosine(10, 0.0));
+        assertThat(list.models().get(1).updateRule().schedule()).isEqualTo(new LearningRateSchedule.Cosine(7, 0.0));
+    }
+
+    @Test
+    void aDecayingScheduleOfUnknownLengthNamesTheKeysToSet() {
+        assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("optimizer.schedule", "cosine", "data.rows", "0")))
+                .hasMessageStartingWith("optimizer.schedule=cosine")
+                .hasMessageContaining("optimizer.schedule-steps").hasMessageContaining("data.rows");
+        assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("optimizer.schedule", "linear",
+                "optimizer.schedule-floor", "1.5")))
+                .hasMessageStartingWith("optimizer.schedule-floor");
+        assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("optimizer.schedule-steps", "-1")))
+                .hasMessageStartingWith("optimizer.schedule-steps");
+        // explicit steps need no row count
+        assertThat(StreamtrainConfig.of(Map.of("optimizer.schedule", "cosine", "data.rows", "0",
+                "optimizer.schedule-steps", "5")).updateRule().learningRate(6)).isEqualTo(0.0);
     }
 
     @Test
@@ -281,6 +327,52 @@ class StreamtrainConfigTest {
         assertThat(selection.models()).extracting(m -> m.updateRule().optimizer().name()).hasSizeGreaterThanOrEqualTo(4)
                 .contains("sgd", "adam", "momentum", "rmsprop");
         assertThat(selection.models()).extracting(m -> m.architecture().toString()).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void pysparkBinaryKeepsTheReferencesRecipe() throws Exception {
+        StreamtrainConfig c = StreamtrainConfig.load(PYSPARK_BINARY_YAML, Map.of());
+        ModelSpec m = c.models().get(0);
+        // 784-64-2, sigmoid hidden and output units, L = 1/2 sum_k (p_k - t_k)^2
+        assertThat(m.architecture().toString()).isEqualTo("784-64-2 sigmoid/sigmoid/mse");
+        // plain SGD at the reference's fixed learning rate 0.1: no momentum, no schedule, no L2
+        assertThat(m.updateRule().optimizer().name()).isEqualTo("sgd");
+        assertThat(m.updateRule().schedule()).isEqualTo(LearningRateSchedule.constant());
+        assertThat(m.updateRule().learningRate(1)).isEqualTo(0.1);
+        assertThat(m.updateRule().learningRate(10_000)).isEqualTo(0.1);
+        assertThat(c.get(OptimizerOptions.L2)).isEqualTo(0.0);
+        assertThat(c.get(ModelOptions.INIT)).isEqualTo("xavier");
+        // synchronous steps of PYSPARK_STEP_ROWS rows: one block from each of the two workers
+        assertThat(c.get(TrainingOptions.BATCH_SIZE) * c.get(TrainingOptions.WINDOW_BLOCKS)).isEqualTo(4);
+        assertThat(c.get(TrainingOptions.WINDOW_BLOCKS)).isEqualTo(c.parallelism());
+        assertThat(c.get(TrainingOptions.MAX_IN_FLIGHT)).isEqualTo(1);
+        assertThat(c.get(DataOptions.CLASSES_FILTER)).containsExactly(0, 1);
+        assertThat(c.get(DataOptions.EPOCHS)).isEqualTo(1);
+    }
+
+    @Test
+    void fashionMnistDecaysOverTheRunWhateverItsPasses() throws Exception {
+        StreamtrainConfig one = StreamtrainConfig.load(FASHION_MNIST_YAML, Map.of());
+        ModelSpec m = one.models().get(0);
+        assertThat(m.architecture().toString()).isEqualTo("784-128-10 relu/softmax/cross-entropy");
+        assertThat(m.updateRule().optimizer().name()).isEqualTo("adam");
+        int stepRows = one.get(TrainingOptions.BATCH_SIZE) * one.get(TrainingOptions.WINDOW_BLOCKS);
+        assertThat(stepRows).isEqualTo(32);
+        // data.rows is the whole training set, so the schedule's length is one pass's steps
+        assertThat(one.get(DataOptions.ROWS)).isEqualTo(60_000L);
+        long onePass = (60_000 + stepRows - 1) / stepRows;
+        assertThat(m.updateRule().schedule()).isEqualTo(new LearningRateSchedule.Cosine(onePass, 0.0));
+        double eta0 = one.get(OptimizerOptions.LEARNING_RATE);
+        assertThat(m.updateRule().learningRate(1)).isEqualTo(eta0);
+        assertThat(m.updateRule().learningRate(onePass + 1)).isEqualTo(0.0);
+        // --epochs 5 stretches the same decay over five passes: after the first the rate is still
+        // eta_0 (1 + cos(pi / 5)) / 2 = 0.905 eta_0, and it reaches 0 only at the end of the fifth
+        StreamtrainConfig five = StreamtrainConfig.load(FASHION_MNIST_YAML, Map.of("data.epochs", "5"));
+        UpdateRule rule = five.models().get(0).updateRule();
+        assertThat(rule.schedule()).isEqualTo(new LearningRateSchedule.Cosine(5 * onePass, 0.0));
+        assertThat(rule.learningRate(onePass + 1)).isCloseTo(eta0 * (1 + Math.cos(Math.PI / 5)) / 2, within(1e-15));
+        assertThat(rule.learningRate(5 * onePass)).isGreaterThan(0.0);
+        assertThat(rule.learningRate(5 * onePass + 1)).isEqualTo(0.0);
     }
 
     @Test

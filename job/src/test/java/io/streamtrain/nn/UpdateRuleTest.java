@@ -339,10 +339,10 @@ class UpdateRuleTest {
 
     @Test
     void unknownScheduleListsTheAllowedNames() {
-        assertThatThrownBy(() -> LearningRateSchedule.of("cosine", 0.5, 1, 0))
+        assertThatThrownBy(() -> LearningRateSchedule.of("exponential", 0.5, 1, 0))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("cosine")
-                .hasMessageContaining("constant, step, inverse-time");
+                .hasMessageContaining("exponential")
+                .hasMessageContaining("constant, step, inverse-time, cosine, linear");
         assertThatThrownBy(() -> LearningRateSchedule.of(null, 0.5, 1, 0))
                 .isInstanceOf(IllegalArgumentException.class);
     }
@@ -358,16 +358,100 @@ class UpdateRuleTest {
         assertThatThrownBy(() -> LearningRateSchedule.of("inverse-time", 0.5, 1, Double.POSITIVE_INFINITY))
                 .isInstanceOf(IllegalArgumentException.class);
         for (String name : LearningRateSchedule.NAMES) {
-            LearningRateSchedule s = LearningRateSchedule.of(name, 0.5, 2, 0.1);
+            LearningRateSchedule s = LearningRateSchedule.of(name, 0.5, 2, 0.1, 10, 0.1);
             assertThat(s.name()).isEqualTo(name);
             assertThatThrownBy(() -> s.rate(0.1, 0)).isInstanceOf(IllegalArgumentException.class);
         }
     }
 
     @Test
+    void cosineByHand() {
+        // base 0.1, T = 4, floor 0.2: 0.1 (0.2 + 0.8 (1 + cos(pi u)) / 2) for u = 0, 1/4, 1/2, 3/4, 1
+        LearningRateSchedule s = LearningRateSchedule.of(" Cosine ", 99, 99, 99, 4, 0.2);
+        assertThat(s).isEqualTo(new LearningRateSchedule.Cosine(4, 0.2));
+        assertThat(s.name()).isEqualTo("cosine");
+        assertThat(s.rate(0.1, 1)).isEqualTo(0.1);
+        // u = 1/4: (1 + sqrt(2)/2) / 2 = 0.853553..., 0.1 (0.2 + 0.8 * 0.853553) = 0.0882843
+        assertThat(s.rate(0.1, 2)).isCloseTo(0.0882842712474619, within(1e-15));
+        // u = 1/2: the midpoint, 0.1 (0.2 + 0.4) = 0.06
+        assertThat(s.rate(0.1, 3)).isCloseTo(0.06, within(1e-15));
+        // u = 3/4: (1 - sqrt(2)/2) / 2 = 0.146447..., 0.1 (0.2 + 0.8 * 0.146447) = 0.0317157
+        assertThat(s.rate(0.1, 4)).isCloseTo(0.0317157287525381, within(1e-15));
+        // u = 1 at step T + 1 and after: the floor 0.02
+        assertThat(s.rate(0.1, 5)).isCloseTo(0.02, within(1e-15));
+        assertThat(s.rate(0.1, 6)).isCloseTo(0.02, within(1e-15));
+        assertThat(s.rate(0.1, Long.MAX_VALUE)).isCloseTo(0.02, within(1e-15));
+        // floor 0: down to nothing
+        assertThat(LearningRateSchedule.of("cosine", 0, 0, 0, 4, 0).rate(0.1, 5)).isEqualTo(0);
+    }
+
+    @Test
+    void linearByHand() {
+        // base 0.1, T = 4, floor 0.2: 0.1 (0.2 + 0.8 (1 - u)) = 0.1, 0.08, 0.06, 0.04, 0.02, then 0.02
+        LearningRateSchedule s = LearningRateSchedule.of("linear", 99, 99, 99, 4, 0.2);
+        assertThat(s).isEqualTo(new LearningRateSchedule.Linear(4, 0.2));
+        assertThat(s.name()).isEqualTo("linear");
+        assertThat(s.rate(0.1, 1)).isEqualTo(0.1);
+        assertThat(s.rate(0.1, 2)).isCloseTo(0.08, within(1e-15));
+        assertThat(s.rate(0.1, 3)).isCloseTo(0.06, within(1e-15));
+        assertThat(s.rate(0.1, 4)).isCloseTo(0.04, within(1e-15));
+        assertThat(s.rate(0.1, 5)).isCloseTo(0.02, within(1e-15));
+        assertThat(s.rate(0.1, 1000)).isCloseTo(0.02, within(1e-15));
+        // floor 1: constant
+        assertThat(LearningRateSchedule.of("linear", 0, 0, 0, 4, 1).rate(0.1, 3)).isEqualTo(0.1);
+    }
+
+    @Test
+    void decayingSchedulesDecreaseMonotonicallyToTheFloor() {
+        for (String name : LearningRateSchedule.DECAYING_TO_FLOOR) {
+            LearningRateSchedule s = LearningRateSchedule.of(name, 0, 0, 0, 1000, 0.05);
+            double previous = s.rate(2.0, 1);
+            for (long t = 2; t <= 1001; t++) {
+                double rate = s.rate(2.0, t);
+                assertThat(rate).as("%s step %d", name, t).isLessThan(previous);
+                previous = rate;
+            }
+            assertThat(previous).as(name).isCloseTo(0.1, within(1e-12));
+        }
+    }
+
+    @Test
+    void decayingSchedulesNeedTheirLengthAndAFloorInRange() {
+        for (String name : LearningRateSchedule.DECAYING_TO_FLOOR) {
+            assertThatThrownBy(() -> LearningRateSchedule.of(name, 0.5, 1, 0))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(name + " schedule needs the steps it decays over");
+            assertThatThrownBy(() -> LearningRateSchedule.of(name, 0.5, 1, 0, -3, 0))
+                    .isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> LearningRateSchedule.of(name, 0.5, 1, 0, 10, -0.1))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("floor must be in [0, 1]");
+            assertThatThrownBy(() -> LearningRateSchedule.of(name, 0.5, 1, 0, 10, 1.5))
+                    .isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> LearningRateSchedule.of(name, 0.5, 1, 0, 10, Double.NaN))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
+    void anUpdateRuleTakesTheCosineRateOfEachStep() {
+        // SGD, no L2: theta moves by -eta_t * g, with eta_t the cosine rate of step t
+        UpdateRule rule = new UpdateRule(ARCH, new Sgd(), 0.4, 0, 0, LearningRateSchedule.of("cosine", 0, 0, 0, 2, 0));
+        for (long t = 1; t <= 4; t++) {
+            double[] theta = new double[P];
+            double[] g = new double[P];
+            java.util.Arrays.fill(g, 1.0);
+            assertThat(rule.apply(theta, g, 1, new double[rule.stateSize()], t)).isTrue();
+            // cosine over T = 2: 0.4 at t = 1, 0.2 at t = 2, 0 from t = 3
+            double expected = t == 1 ? 0.4 : t == 2 ? 0.2 : 0.0;
+            assertThat(theta[0]).as("step %d", t).isCloseTo(-expected, within(1e-15));
+        }
+    }
+
+    @Test
     void schedulesSurviveJavaSerialization() throws Exception {
         for (String name : LearningRateSchedule.NAMES) {
-            LearningRateSchedule s = LearningRateSchedule.of(name, 0.5, 2, 0.1);
+            LearningRateSchedule s = LearningRateSchedule.of(name, 0.5, 2, 0.1, 10, 0.1);
             LearningRateSchedule copy = OptimizerTest.roundTrip(s);
             assertThat(copy).isEqualTo(s);
             assertThat(copy.rate(0.3, 7)).isEqualTo(s.rate(0.3, 7));
