@@ -26,7 +26,7 @@ class BadConfigTest {
         "model.loss | hinge | unknown loss 'hinge' & allowed: cross-entropy, mse",
         "model.init | orthogonal | unknown initializer 'orthogonal' & allowed: he, xavier",
         "optimizer.name | lbfgs | unknown optimizer 'lbfgs' & allowed: sgd",
-        "optimizer.schedule | cosine | unknown learning-rate schedule 'cosine' & allowed:",
+        "optimizer.schedule | exponential | unknown learning-rate schedule 'exponential' & allowed:",
         "data.format | parquet | must be csv, json or dense, got 'parquet'",
         "data.generator | mnist | must be seed, fashion-mnist or file, got 'mnist'",
         "data.header | maybe | must be auto, true or false, got 'maybe'",
