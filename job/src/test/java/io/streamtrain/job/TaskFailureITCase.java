@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
@@ -87,31 +88,41 @@ class TaskFailureITCase extends LocalLoopTestBase {
         ARMED.set(false);
         FAILURES.set(0);
         AtomicBoolean armedOnce = new AtomicBoolean();
+        AtomicLong checkpointsAtVersion20 = new AtomicLong(-1);
+        AtomicLong versionAtFailure = new AtomicLong(-1);
         Map<Long, Long> highestVersionByGeneration = new java.util.concurrent.ConcurrentHashMap<>();
 
         LocalRun.Result result = new LocalRun(config, dir, List.of())
                 .withRowsDeserializer(new FailOnceDeserializer())
                 .onVersion(v -> {
                     highestVersionByGeneration.merge(v.generation(), v.version(), Math::max);
-                    // mid-run, after a checkpoint the job can restore from
-                    if (v.version() >= 20 && jobGauge(REPORTER, JOB, "numberOfCompletedCheckpoints") >= 1
+                    // mid-run, once a checkpoint taken after version 20 has completed: the restored
+                    // updater is at version 20 or later
+                    long checkpoints = jobGauge(REPORTER, JOB, "numberOfCompletedCheckpoints");
+                    if (v.version() >= 20 && checkpointsAtVersion20.compareAndSet(-1, checkpoints)) {
+                        return;
+                    }
+                    if (checkpointsAtVersion20.get() >= 0 && checkpoints > checkpointsAtVersion20.get() + 1
                             && armedOnce.compareAndSet(false, true)) {
+                        versionAtFailure.set(v.version());
                         ARMED.set(true);
                     }
                 })
                 .run(env, Duration.ofMinutes(5));
 
-        assertThat(FAILURES.get()).as("injected failures").isEqualTo(1);
+        assertThat(FAILURES.get()).as("injected failures (armed at version %d)", versionAtFailure.get()).isEqualTo(1);
         LocalRun.ModelResult seed = result.model("seed");
+        assertThat(versionAtFailure.get()).as("armed mid-run").isBetween(20L, seed.versions() - 1);
         assertThat(seed.rowsTrained()).isEqualTo(ROWS);
         assertThat(seed.rowsRejected()).isZero();
-        assertThat(seed.holdoutAccuracy()).isGreaterThanOrEqualTo(0.99);
+        assertThat(seed.holdoutAccuracy()).as("held-out accuracy of the final snapshot (scored again here: %s; "
+                + "prequential %s)", seed.holdout().accuracy(), seed.prequentialAccuracy()).isGreaterThanOrEqualTo(0.99);
 
         // the restored run is a new generation, and its final snapshot says so
         ModelSnapshot last = seed.finalSnapshot();
         assertThat(last.generation()).isEqualTo(1);
         assertThat(last.rowsTrained()).isEqualTo(ROWS);
-        assertThat(highestVersionByGeneration).containsKeys(0L, 1L);
+        assertThat(highestVersionByGeneration).as("highest version seen per generation").containsKeys(0L, 1L);
         List<ModelSnapshot> snapshots = SnapshotReader.all(snapshotUrl(), "", "seed");
         assertThat(snapshots).filteredOn(ModelSnapshot::last).hasSize(1);
 
@@ -120,9 +131,11 @@ class TaskFailureITCase extends LocalLoopTestBase {
         List<ModelVersion> versions = TopicRecords.readAll(kafka.bootstrapServers(), "params").stream()
                 .map(r -> ModelVersionFormat.decode(r.value())).toList();
         int firstNew = indexOfFirst(versions, 1);
-        assertThat(firstNew).isPositive();
-        assertThat(versions.subList(firstNew, versions.size())).allSatisfy(v -> assertThat(v.generation()).isEqualTo(1));
-        assertThat(versions.get(firstNew).version()).isGreaterThan(1);
+        assertThat(firstNew).as("first version of generation 1 on the parameters topic").isPositive();
+        assertThat(versions.subList(firstNew, versions.size())).as("versions after the first of generation 1")
+                .allSatisfy(v -> assertThat(v.generation()).isEqualTo(1));
+        assertThat(versions.get(firstNew).version()).as("the restored timeline continues from a checkpoint after "
+                + "version 20").isGreaterThan(20);
         ModelVersion finalVersion = versions.stream().filter(ModelVersion::last).findFirst().orElseThrow();
         assertThat(finalVersion.generation()).isEqualTo(1);
         assertThat(finalVersion.rowsTrained()).isEqualTo(ROWS);
