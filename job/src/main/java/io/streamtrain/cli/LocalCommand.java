@@ -180,6 +180,12 @@ public final class LocalCommand implements Callable<Integer> {
             } else {
                 out.printf(Locale.ROOT, "versions              %,d%n", first.versions());
             }
+            if (s.blocksDropped() > 0 || s.updatesRefused() > 0 || s.divergences() > 0) {
+                // rows read but not trained on: say where they went, with the setting behind each
+                out.printf(Locale.ROOT, "not trained on        %,d blocks dropped as stale (training.max-staleness), "
+                        + "%,d updates refused as not finite, %,d divergences (training.divergence-factor)%n",
+                        s.blocksDropped(), s.updatesRefused(), s.divergences());
+            }
             out.printf(Locale.ROOT, "prequential accuracy  %.4f (loss %.4f)%n", first.prequentialAccuracy(),
                     first.prequentialLoss());
             Evaluation h = first.holdout();

@@ -240,7 +240,7 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
         DivergenceGuard.Verdict verdict = DivergenceGuard.Verdict.APPLY;
         if (rows > 0) {
             double meanLoss = lossSum / rows;
-            DivergenceGuard.Judgement judgement = guard.judge(g, meanLoss, oldestBase, s.version(), theta,
+            DivergenceGuard.Judgement judgement = guard.judge(g, meanLoss, rows, oldestBase, s.version(), theta,
                     s.optimizerState(), s.step());
             verdict = judgement.verdict();
             if (verdict == DivergenceGuard.Verdict.RESTORE && judgement.state().divergences() > g.divergences()) {

@@ -10,8 +10,17 @@ import java.io.Serializable;
  *   L_w      = (sum of the window's losses) / (rows of the window)   (scored before training)
  *   level_w  = L_1                                  after the first window
  *            = (1 - a) level_{w-1} + a L_w           a = {@value #SMOOTHING}, for windows judged normal
- *   diverged = L_w > factor * level_{w-1}            once warmupVersions windows have set the level
+ *   diverged = L_w > factor * level_{w-1} * max(1, {@value #EVIDENCE_ROWS} / n_w)
+ *                                                   once warmupVersions windows have set the level
  * </pre>
+ *
+ * where n_w is the number of rows of the window. The last factor is there because the mean loss
+ * of a few rows is noisy: one misclassified row among four lifts a window's loss to many times
+ * a well-trained model's level, which is not divergence. A window of fewer than {@value
+ * #EVIDENCE_ROWS} rows must carry the loss that many rows at {@code factor} times the level
+ * would (steps of 4 rows fired the guard on 1 window in 30 of a normal run without it, and each
+ * time threw away a good update). A diverged model's loss grows by orders of magnitude, or
+ * becomes NaN, which is caught at any window size.
  *
  * A window's loss is measured on the parameters its blocks were computed on, so a diverged update
  * shows in the loss of the windows after it; the updater then discards the window's gradient and
@@ -28,6 +37,9 @@ public final class DivergenceGuard implements Serializable {
 
     /** The weight of a new window's loss in the level. */
     static final double SMOOTHING = 0.1;
+
+    /** Rows of loss a window needs for its mean to be judged against the level as it is. */
+    static final int EVIDENCE_ROWS = 64;
 
     /**
      * What the guard keeps per model, in the updater's keyed state.
@@ -88,15 +100,22 @@ public final class DivergenceGuard implements Serializable {
         return factor;
     }
 
+    /** Judges one window of at least {@value #EVIDENCE_ROWS} rows. */
+    public Judgement judge(State s, double meanLoss, long oldestBase, long version, double[] parameters,
+            double[] optimizerState, long step) {
+        return judge(s, meanLoss, EVIDENCE_ROWS, oldestBase, version, parameters, optimizerState, step);
+    }
+
     /**
      * Judges one window.
      *
      * @param meanLoss the window's mean prequential loss (over the rows of its applied blocks)
+     * @param rows the rows of its applied blocks
      * @param oldestBase the oldest version the window's applied blocks were computed on
      * @param version the current version (the one the window's update would apply to)
      * @param parameters the current version's parameters (kept, never modified, as the good ones)
      */
-    public Judgement judge(State s, double meanLoss, long oldestBase, long version, double[] parameters,
+    public Judgement judge(State s, double meanLoss, long rows, long oldestBase, long version, double[] parameters,
             double[] optimizerState, long step) {
         if (!enabled()) {
             return new Judgement(Verdict.APPLY, s);
@@ -105,7 +124,8 @@ public final class DivergenceGuard implements Serializable {
         boolean restoring = s.restoredVersion() >= 0;
         boolean onRestored = restoring && oldestBase >= s.restoredVersion();
         // a NaN or infinite loss is beyond any level
-        if (s.windows() >= warmupVersions && !(meanLoss <= factor * s.level())) {
+        double bound = factor * s.level() * Math.max(1.0, (double) EVIDENCE_ROWS / Math.max(1, rows));
+        if (s.windows() >= warmupVersions && !(meanLoss <= bound)) {
             if (!onRestored && s.goodParameters() != null) {
                 // blocks still computed before the last restore are discarded too, counted once
                 State next = new State(s.level(), s.windows(), s.divergences() + (restoring ? 0 : 1),

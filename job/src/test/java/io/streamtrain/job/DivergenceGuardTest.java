@@ -110,4 +110,26 @@ class DivergenceGuardTest {
         assertThatThrownBy(() -> new DivergenceGuard(1, 1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new DivergenceGuard(10, 0)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void aWindowOfFewRowsIsJudgedOnTheEvidenceOfItsRows() {
+        DivergenceGuard guard = new DivergenceGuard(10, 1);
+        State s = State.initial();
+        for (int v = 0; v < 5; v++) {
+            s = guard.judge(s, 0.01, 4, v, v, parameters(v), new double[] {-v}, v).state();
+        }
+        assertThat(s.level()).isEqualTo(0.01, org.assertj.core.api.Assertions.within(1e-12));
+        // one row of four misclassified: a mean loss of 25 times the level is noise on 4 rows
+        // (bound 10 x 0.01 x 64 / 4 = 1.6), but would be divergence on 64 rows
+        Judgement noisy = guard.judge(s, 0.25, 4, 5, 5, parameters(5), new double[] {-5}, 5);
+        assertThat(noisy.verdict()).isEqualTo(Verdict.APPLY);
+        assertThat(noisy.state().divergences()).isZero();
+        assertThat(guard.judge(s, 0.25, 64, 5, 5, parameters(5), new double[] {-5}, 5).verdict())
+                .isEqualTo(Verdict.RESTORE);
+        // an exploded loss, or one that is not a number, is divergence on any number of rows
+        assertThat(guard.judge(s, 1.7, 4, 5, 5, parameters(5), new double[] {-5}, 5).verdict())
+                .isEqualTo(Verdict.RESTORE);
+        assertThat(guard.judge(s, Double.NaN, 1, 5, 5, parameters(5), new double[] {-5}, 5).verdict())
+                .isEqualTo(Verdict.RESTORE);
+    }
 }
