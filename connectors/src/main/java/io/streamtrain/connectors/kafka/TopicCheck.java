@@ -77,9 +77,12 @@ public final class TopicCheck {
     /**
      * Per partition of {@code topic}, in partition order, the offset after its last record now. The
      * map is serializable: a bounded job's rows source carries it in the job graph.
+     *
+     * @param clientProperties {@code kafka.properties.*} (security, ...), as every client of the job gets them
      */
-    public static Map<TopicPartition, Long> endOffsets(String bootstrapServers, String topic) throws Exception {
-        try (Admin admin = Admin.create(adminProperties(bootstrapServers, Map.of()))) {
+    public static Map<TopicPartition, Long> endOffsets(String bootstrapServers, Map<String, String> clientProperties,
+            String topic) throws Exception {
+        try (Admin admin = Admin.create(adminProperties(bootstrapServers, clientProperties))) {
             TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames()
                     .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(topic);
             Map<TopicPartition, OffsetSpec> request = new HashMap<>();
