@@ -89,7 +89,7 @@ public final class ClusterJob {
         requireTopics(cfg, bootstrap);
         Map<TopicPartition, Long> stopAt = null;
         if (bounded) {
-            stopAt = TopicCheck.endOffsets(bootstrap, cfg.get(KafkaOptions.ROWS_TOPIC));
+            stopAt = TopicCheck.endOffsets(bootstrap, cfg.kafkaProperties(), cfg.get(KafkaOptions.ROWS_TOPIC));
             LOG.info("job.bounded: training on the rows topic up to {}", stopAt);
         }
         StreamtrainJob job = StreamtrainJob.fromConfig(cfg, bootstrap, stopAt, System.currentTimeMillis() - 1);

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.flink.api.common.TaskInfo;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.ListState;
@@ -24,6 +25,7 @@ import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.typeinfo.BasicTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.runtime.execution.SuppressRestartsException;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
@@ -173,10 +175,20 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
                 .getUnionListState(new ListStateDescriptor<>("shard-counters", TypeInformation.of(ShardCounters.class)));
         shards = new TreeMap<>();
         if (context.isRestored()) {
-            // union state: every subtask sees all counters; it keeps those of shards it is sent
-            // (shards are created lazily below, so unknown ones simply stay unused)
+            // union state: every subtask sees all counters; it keeps only those of the shards it is
+            // sent. A shard of another subtask must not appear here: drain() runs over every shard
+            // this subtask has, and would send that shard's end markers at once (its blocks wait
+            // elsewhere), so the updater would count its input as ended and flag a version final
+            // while the shard's blocks are still to come
+            TaskInfo task = getRuntimeContext().getTaskInfo();
             boolean otherRun = false;
             for (ShardCounters c : countersState.get()) {
+                if (KeyGroupRangeAssignment.assignKeyToParallelOperator(c.shardKey(),
+                        task.getMaxNumberOfParallelSubtasks(), task.getNumberOfParallelSubtasks())
+                        != task.getIndexOfThisSubtask()) {
+                    otherRun |= c.run() != runId && c.ends() > 0;
+                    continue;
+                }
                 Shard s = shard(c.shardKey());
                 s.sent = c.sent();
                 if (c.run() == runId) {

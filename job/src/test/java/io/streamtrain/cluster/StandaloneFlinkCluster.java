@@ -166,11 +166,21 @@ final class StandaloneFlinkCluster implements AutoCloseable {
         launch(name, cmd);
     }
 
-    /** Kills the newest TaskManager like {@code kill -9}. */
+    /**
+     * Kills the newest TaskManager's process with SIGKILL, like {@code kill -9} (what {@link
+     * Process#destroyForcibly} sends on Unix: no shutdown hook runs, nobody is told), and waits until
+     * it is gone. Returns the dead process, whose exit value says how it ended.
+     */
     Process killTaskManager() throws InterruptedException {
-        Process p = processes.get("taskmanager-" + taskManagers);
+        String name = "taskmanager-" + taskManagers;
+        Process p = processes.get(name);
+        if (p == null || !p.isAlive()) {
+            throw new IllegalStateException(name + " is not running: " + p);
+        }
         p.destroyForcibly();
-        p.waitFor(30, TimeUnit.SECONDS);
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            throw new AssertionError(name + " (pid " + p.pid() + ") still runs 30 s after SIGKILL");
+        }
         return p;
     }
 

@@ -21,7 +21,11 @@ import io.streamtrain.nn.UpdateRule;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.execution.SuppressRestartsException;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
+import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.AfterEach;
@@ -328,6 +332,61 @@ class ComputeGradientsTest {
             assertThat(two.extractOutputValues()).extracting(GradientBlock::model, GradientBlock::endOfInput)
                     .containsExactly(org.assertj.core.groups.Tuple.tuple("seed", true),
                             org.assertj.core.groups.Tuple.tuple("wide", true));
+        }
+    }
+
+    /** Subtask {@code subtask} of two, restored from {@code state} when it is not null. */
+    private static KeyedBroadcastOperatorTestHarness<Integer, RowBlock, ModelVersion, GradientBlock> subtaskOfTwo(
+            int subtask, OperatorSubtaskState state) throws Exception {
+        var h = new KeyedBroadcastOperatorTestHarness<>(new CoBroadcastWithKeyedOperator<>(
+                new ComputeGradients(List.of(SEED_MODEL), false, BATCH, 1, 1, ComputeBackend.Choice.AUTO),
+                List.of(ComputeGradients.PARAMETERS)), new StreamtrainJob.ShardKey(), Types.INT,
+                StreamtrainJob.MAX_PARALLELISM, 2, subtask);
+        if (state != null) {
+            h.initializeState(AbstractStreamOperatorTestHarness.repartitionOperatorState(state,
+                    StreamtrainJob.MAX_PARALLELISM, 2, 2, subtask));
+        }
+        h.open();
+        return h;
+    }
+
+    /** The smallest shard key that subtask {@code subtask} of two is sent. */
+    private static int shardOf(int subtask) {
+        int key = 0;
+        while (KeyGroupRangeAssignment.assignKeyToParallelOperator(key, StreamtrainJob.MAX_PARALLELISM, 2) != subtask) {
+            key++;
+        }
+        return key;
+    }
+
+    @Test
+    void aRestoredWorkerSendsNoEndMarkerForAnotherSubtasksShard() throws Exception {
+        // both subtasks have read their shard's whole input (end markers from the parser) while a
+        // block still waits for a version; then the job fails and both are restored
+        int[] shard = {shardOf(0), shardOf(1)};
+        OperatorSubtaskState[] states = new OperatorSubtaskState[2];
+        for (int subtask = 0; subtask < 2; subtask++) {
+            try (var h = subtaskOfTwo(subtask, null)) {
+                h.processElement(block(shard[subtask], 0), 0);
+                h.processElement(block(shard[subtask], 8), 0);
+                h.processElement(end(shard[subtask]), 0);
+                assertThat(h.extractOutputValues()).as("subtask %d before the failure", subtask)
+                        .extracting(GradientBlock::shardKey, GradientBlock::endOfInput)
+                        .containsExactly(org.assertj.core.groups.Tuple.tuple(shard[subtask], false));
+                states[subtask] = h.snapshot(1, 1);
+            }
+        }
+        OperatorSubtaskState checkpoint = AbstractStreamOperatorTestHarness.repackageState(states);
+        try (var restored = subtaskOfTwo(0, checkpoint)) {
+            // a version that has not consumed the block in flight: the waiting block stays, and the
+            // other subtask's shard, whose counters the union state brought here, sends nothing
+            restored.processBroadcastElement(version(1, 1, INITIAL, shard[0], 0, shard[1], 0), 0);
+            assertThat(restored.extractOutputValues()).as("after a version that consumed nothing").isEmpty();
+            // the block in flight consumed: the waiting block, then this shard's end marker only
+            restored.processBroadcastElement(version(1, 2, INITIAL, shard[0], 1, shard[1], 1), 0);
+            assertThat(restored.extractOutputValues()).extracting(GradientBlock::shardKey, GradientBlock::endOfInput)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple(shard[0], false),
+                            org.assertj.core.groups.Tuple.tuple(shard[0], true));
         }
     }
 }

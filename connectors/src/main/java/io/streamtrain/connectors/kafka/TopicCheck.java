@@ -2,12 +2,13 @@ package io.streamtrain.connectors.kafka;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -73,16 +74,24 @@ public final class TopicCheck {
         }
     }
 
-    /** Per partition of {@code topic}, the offset after its last record now. */
-    public static Map<TopicPartition, Long> endOffsets(String bootstrapServers, String topic) throws Exception {
-        try (Admin admin = Admin.create(adminProperties(bootstrapServers, Map.of()))) {
+    /**
+     * Per partition of {@code topic}, in partition order, the offset after its last record now. The
+     * map is serializable: a bounded job's rows source carries it in the job graph.
+     *
+     * @param clientProperties {@code kafka.properties.*} (security, ...), as every client of the job gets them
+     */
+    public static Map<TopicPartition, Long> endOffsets(String bootstrapServers, Map<String, String> clientProperties,
+            String topic) throws Exception {
+        try (Admin admin = Admin.create(adminProperties(bootstrapServers, clientProperties))) {
             TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames()
                     .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(topic);
             Map<TopicPartition, OffsetSpec> request = new HashMap<>();
             description.partitions().forEach(p -> request.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-            Map<TopicPartition, Long> out = new TreeMap<>(java.util.Comparator.comparingInt(TopicPartition::partition));
-            admin.listOffsets(request).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                    .forEach((tp, info) -> out.put(tp, info.offset()));
+            // not a TreeMap with a lambda comparator: that does not serialize, and a cluster refuses the job
+            Map<TopicPartition, Long> out = new LinkedHashMap<>();
+            admin.listOffsets(request).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).entrySet().stream()
+                    .sorted(Comparator.comparingInt(e -> e.getKey().partition()))
+                    .forEach(e -> out.put(e.getKey(), e.getValue().offset()));
             return out;
         }
     }
