@@ -186,8 +186,10 @@ final class Benchmark {
         ObjectNode summary = summarize(o.result().get("runs"));
         summary.put("threads", 1);
         summary.put("peak_rss_mb", o.result().get("peak_rss_kb").asLong() / 1024.0);
-        out.printf(Locale.ROOT, "  compute ceiling (ReferenceTrainer, 1 thread): %,.0f rows/s, held-out accuracy %.4f%n",
-                summary.get("rows_per_second").asDouble(), summary.get("holdout_accuracy").asDouble());
+        summary.put("nd4j_backend", o.result().path("nd4j_backend").asText());
+        out.printf(Locale.ROOT, "  compute ceiling (ReferenceTrainer, 1 thread, %s): %,.0f rows/s, held-out accuracy %.4f%n",
+                summary.get("nd4j_backend").asText(), summary.get("rows_per_second").asDouble(),
+                summary.get("holdout_accuracy").asDouble());
         return summary;
     }
 

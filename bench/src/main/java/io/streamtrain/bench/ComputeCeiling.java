@@ -3,6 +3,7 @@ package io.streamtrain.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.streamtrain.compute.ComputeBackend;
 import io.streamtrain.config.ModelSpec;
 import io.streamtrain.config.StreamtrainConfig;
 import io.streamtrain.config.TrainingOptions;
@@ -40,6 +41,9 @@ final class ComputeCeiling {
 
         ObjectNode out = Json.MAPPER.createObjectNode();
         out.put("threads", 1);
+        // what the ceiling ran on: the CPU, or the GPU of a build with -Pcuda (STREAMTRAIN_PROFILE=cuda)
+        ComputeBackend.Loaded loaded = ComputeBackend.loaded();
+        out.put("nd4j_backend", loaded.device() + " [ND4J " + loaded.backend() + "]");
         ArrayNode results = out.putArray("runs");
         for (int run = 0; run < runs; run++) {
             ReferenceTrainer trainer = ReferenceTrainer.on(config.computeBackend(), arch, model.updateRule(),

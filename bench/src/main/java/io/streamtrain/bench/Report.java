@@ -24,6 +24,10 @@ final class Report {
                 m.path("date").asText(), m.path("load_average_start").asDouble(), m.path("load_average_end").asDouble(),
                 m.path("load_average_start").asDouble() > m.path("cores").asInt() / 2.0
                         ? ". **Measured on a loaded machine: not performance results.**" : ""));
+        String nd4j = r.path("compute_ceiling").path("nd4j_backend").asText("");
+        if (!nd4j.isEmpty()) {
+            md.append("ND4J (compute ceiling): ").append(nd4j).append("\n\n");
+        }
         md.append(String.format(Locale.ROOT, "| measurement | threads | rows/s | held-out acc. | time to %s | start-up | CPU s / M rows | round trip p50 / p99 | snapshot write p50 / final | peak RSS |%n",
                 Double.isNaN(target) ? "target" : String.format(Locale.ROOT, "%.2f", target)));
         md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");

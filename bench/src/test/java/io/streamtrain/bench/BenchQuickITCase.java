@@ -57,6 +57,9 @@ class BenchQuickITCase {
         for (String key : List.of("machine.cpu_model", "machine.jdk", "machine.git_commit", "machine.date")) {
             assertThat(at(r, key).asText()).as(key).isNotBlank();
         }
+        // the CPU build: the ceiling says it ran on ND4J's CPU backend, and the table says so too
+        assertThat(at(r, "compute_ceiling.nd4j_backend").asText()).startsWith("CPU").endsWith("[ND4J CpuBackend]");
+        assertThat(Files.readString(written.markdownFile())).contains("ND4J (compute ceiling): CPU");
 
         long rows = Workload.QUICK_SEED_ROWS;
         assertThat(at(r, "compute_ceiling.runs").get(0).get("rows").asLong()).isEqualTo(rows);

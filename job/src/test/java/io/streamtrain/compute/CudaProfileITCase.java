@@ -58,6 +58,16 @@ class CudaProfileITCase {
         assertThat(deps).as("jars compile resolves").filteredOn(d -> d.endsWith(":compile") || d.endsWith(":provided"))
                 .noneMatch(d -> d.startsWith(CUDA_NATIVES) || d.startsWith(REDIST));
 
+        // the bench module (STREAMTRAIN_PROFILE=cuda bin/streamtrain bench) follows the same switch
+        Path benchCollected = tmp.resolve("collect-bench.txt");
+        Run benchCollect = maven(copy, "-Pcuda", "-pl", "bench", "-am", "dependency:collect",
+                "-DoutputFile=" + benchCollected);
+        assertThat(benchCollect.exit()).as(benchCollect.output()).isZero();
+        List<String> benchDeps = Files.readAllLines(benchCollected).stream().map(String::strip)
+                .filter(l -> l.split(":").length >= 5).toList();
+        assertThat(benchDeps).contains(CUDA_NATIVES + ":runtime", REDIST + ":runtime")
+                .noneMatch(d -> d.startsWith("org.nd4j:nd4j-native:"));
+
         // 2. compile: resolves the compile scope only; the native jars are never fetched
         Run compile = maven(copy, "-Pcuda", "-pl", "job", "-am", "compile");
         assertThat(compile.exit()).as(compile.output()).isZero();
