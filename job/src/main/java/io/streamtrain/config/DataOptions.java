@@ -66,7 +66,7 @@ public final class DataOptions {
 
     public static final ConfigOption<String> HEADER = key("data.header").stringType().defaultValue("auto")
             .withDescription("CSV files: whether the first line names the columns (and gives data.columns when it "
-                    + "is empty): true, false, or auto (when one of its fields is not a number).");
+                    + "is empty): true, false, or auto (when none of its fields is a number).");
 
     public static final ConfigOption<String> FASHION_MNIST_DIR = key("data.fashion-mnist-dir").stringType()
             .defaultValue("/usr/share/datasets/fashion-mnist")
