@@ -2,26 +2,18 @@ package io.streamtrain.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.streamtrain.connectors.jdbc.SnapshotDatabases;
-import io.streamtrain.connectors.kafka.EmbeddedKafka;
-import io.streamtrain.connectors.kafka.SendRows;
 import io.streamtrain.data.SeedData;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The job jar on a real standalone Flink cluster (a JobManager and a TaskManager, each its own
@@ -35,9 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * rows trained, optimizer steps, Kafka offsets) under the next generation, and not think its input
  * has already ended.
  */
-class StandaloneClusterITCase {
-    private static final String ENTRY = "io.streamtrain.cluster.ClusterJob";
-    private static final int PARTITIONS = 2;
+class StandaloneClusterITCase extends ClusterJobTestBase {
     private static final int BATCH = 64;
     private static final int WINDOW = 2;
     /** 2 x 1,280 - 1 rows: partition 1 ends with a partial block, and the full blocks are odd in number. */
@@ -45,29 +35,6 @@ class StandaloneClusterITCase {
     private static final int SECOND_ROWS = 2 * 10 * BATCH - 1;
     private static final int HOLDOUT_ROWS = 500;
     private static final Duration TRAINING_TIMEOUT = Duration.ofMinutes(3);
-
-    @TempDir
-    Path dir;
-
-    private EmbeddedKafka kafka;
-    private SnapshotDatabases.Db db;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        db = SnapshotDatabases.db("postgresql", dir);
-        kafka = EmbeddedKafka.start(dir);
-        kafka.createTopics(Map.of("rows", PARTITIONS, "rows.dlq", PARTITIONS, "params", 1, "rows.holdout", 1));
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (kafka != null) {
-            kafka.close();
-        }
-        if (db != null) {
-            db.drop();
-        }
-    }
 
     @Test
     void aDrainedStopWritesTheFinalSnapshotAndTheResumedJobContinuesItsTimeline() throws Exception {
@@ -138,21 +105,14 @@ class StandaloneClusterITCase {
 
     private List<String> args() {
         Map<String, String> set = new LinkedHashMap<>();
-        set.put("kafka.bootstrap-servers", kafka.bootstrapServers());
-        set.put("sink.url", db.url());
-        set.put("sink.table-prefix", db.prefix());
-        set.put("sink.every-versions", "1");
         // blocks only when full, windows only when complete: what a drain must flush is known
         set.put("training.batch-size", Integer.toString(BATCH));
         set.put("training.batch-timeout", "0ms");
         set.put("training.window-blocks", Integer.toString(WINDOW));
         set.put("training.window-timeout", "0ms");
         set.put("training.max-in-flight", "2");
-        set.put("job.parallelism", "2");
         set.put("job.name", "streamtrain-cluster-test");
-        List<String> args = new ArrayList<>(List.of("--config", "seed.yaml"));
-        set.forEach((k, v) -> args.addAll(List.of("--set", k + "=" + v)));
-        return args;
+        return args(set);
     }
 
     /** Rows per partition when {@code rows} are sent, row i to partition i mod 2. */
@@ -186,10 +146,6 @@ class StandaloneClusterITCase {
             assertThat(trained).as("rows trained before the stop").isLessThanOrEqualTo(rows);
             return trained == rows ? trained : null;
         });
-    }
-
-    private void send(String topic, Iterator<byte[]> rows, int partitions) throws Exception {
-        new SendRows(kafka.bootstrapServers(), topic, Map.of()).send(rows, partitions, 0, n -> {});
     }
 
     private record Snapshot(long generation, long version, long rowsTrained, long optimizerStep, String sourceOffsets) {}
@@ -228,14 +184,5 @@ class StandaloneClusterITCase {
             }
         }
         return out;
-    }
-
-    /** The shaded job jar that {@code mvn package} built before the integration tests. */
-    static Path jobJar() {
-        Path jar = Path.of(System.getProperty("streamtrain.job.jar",
-                "target/streamtrain-job-0.1.0-SNAPSHOT.jar")).toAbsolutePath();
-        assertThat(jar).as("the shaded job jar (mvn package builds it)").exists();
-        assertThat(jar.toFile().length()).as("the job jar is the shaded one").isGreaterThan(50L << 20);
-        return jar;
     }
 }

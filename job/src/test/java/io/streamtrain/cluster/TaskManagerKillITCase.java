@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
-import io.streamtrain.connectors.jdbc.SnapshotDatabases;
-import io.streamtrain.connectors.kafka.EmbeddedKafka;
-import io.streamtrain.connectors.kafka.SendRows;
 import io.streamtrain.data.SeedData;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -16,16 +13,12 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The TaskManager process of a real standalone Flink cluster (see {@link StandaloneFlinkCluster})
@@ -40,9 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * kill comes once a checkpoint triggered after version {@value #KILL_AFTER_VERSION} was in the
  * snapshot table has completed, so the restored timeline starts at that version or later.
  */
-class TaskManagerKillITCase {
-    private static final String ENTRY = "io.streamtrain.cluster.ClusterJob";
-    private static final int PARTITIONS = 2;
+class TaskManagerKillITCase extends ClusterJobTestBase {
     /** Valid seed rows: enough for the run to last well beyond the kill, and for the 0.99 target. */
     private static final int ROWS = 100_000;
     /** A bad row after every this many valid ones, so that bad rows are read before and after the kill. */
@@ -55,32 +46,9 @@ class TaskManagerKillITCase {
     private static final long KILL_AFTER_VERSION = 50;
     private static final Duration TIMEOUT = Duration.ofMinutes(3);
 
-    @TempDir
-    Path dir;
-
-    private EmbeddedKafka kafka;
-    private SnapshotDatabases.Db db;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        db = SnapshotDatabases.db("postgresql", dir);
-        kafka = EmbeddedKafka.start(dir);
-        kafka.createTopics(Map.of("rows", PARTITIONS, "rows.dlq", PARTITIONS, "params", 1, "rows.holdout", 1));
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (kafka != null) {
-            kafka.close();
-        }
-        if (db != null) {
-            db.drop();
-        }
-    }
-
     @Test
     void aKilledTaskManagersJobRestoresOnANewOneAndTrainsEveryValidRowExactlyOnce() throws Exception {
-        Path jar = StandaloneClusterITCase.jobJar();
+        Path jar = jobJar();
         SeedData seed = new SeedData(42);
         SeedData holdout = SeedData.holdout(42);
         send("rows.holdout", LongStream.range(0, HOLDOUT_ROWS).mapToObj(holdout::csv).iterator(), 1);
@@ -191,22 +159,10 @@ class TaskManagerKillITCase {
 
     private List<String> args() {
         Map<String, String> set = new LinkedHashMap<>();
-        set.put("kafka.bootstrap-servers", kafka.bootstrapServers());
-        set.put("sink.url", db.url());
-        set.put("sink.table-prefix", db.prefix());
-        // every version snapshotted: the test follows the run in the table
-        set.put("sink.every-versions", "1");
         set.put("job.bounded", "true");
         set.put("job.checkpoint-interval", "500ms");
-        set.put("job.parallelism", "2");
         set.put("job.name", "streamtrain-taskmanager-kill-test");
-        List<String> args = new ArrayList<>(List.of("--config", "seed.yaml"));
-        set.forEach((k, v) -> args.addAll(List.of("--set", k + "=" + v)));
-        return args;
-    }
-
-    private void send(String topic, Iterator<byte[]> rows, int partitions) throws Exception {
-        new SendRows(kafka.bootstrapServers(), topic, Map.of()).send(rows, partitions, 0, n -> {});
+        return args(set);
     }
 
     /** Waits until version {@code version} is in the snapshot table; returns the wall-clock time it was seen. */
