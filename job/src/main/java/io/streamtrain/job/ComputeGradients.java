@@ -2,6 +2,7 @@ package io.streamtrain.job;
 
 import io.streamtrain.compute.ComputeBackend;
 import io.streamtrain.compute.ComputeBackendException;
+import io.streamtrain.compute.OneThread;
 import io.streamtrain.config.ModelSpec;
 import io.streamtrain.config.StartPoint;
 import io.streamtrain.connectors.record.ModelVersion;
@@ -32,7 +33,6 @@ import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -231,7 +231,7 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
             throw new SuppressRestartsException(e);
         }
         // one ND4J thread per operator: parallelism gives the cores
-        Nd4j.getEnvironment().setMaxThreads(1);
+        OneThread.forNd4j();
         learners = new LinkedHashMap<>();
         for (ModelSpec spec : models) {
             learners.put(spec.id(), new Learner(spec, float64 ? DataType.DOUBLE : DataType.FLOAT, batchSize));

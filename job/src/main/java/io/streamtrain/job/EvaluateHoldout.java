@@ -1,5 +1,6 @@
 package io.streamtrain.job;
 
+import io.streamtrain.compute.OneThread;
 import io.streamtrain.config.ModelSpec;
 import io.streamtrain.connectors.record.ModelSnapshot;
 import io.streamtrain.nn.Kernel;
@@ -18,7 +19,6 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,7 +70,7 @@ public final class EvaluateHoldout extends KeyedBroadcastProcessFunction<String,
 
     @Override
     public void open(OpenContext openContext) {
-        Nd4j.getEnvironment().setMaxThreads(1);
+        OneThread.forNd4j();
         specs = new HashMap<>();
         networks = new HashMap<>();
         for (ModelSpec spec : models) {
