@@ -53,7 +53,8 @@ public final class OptimizerOptions {
     public static final ConfigOption<Long> SCHEDULE_STEPS = key("optimizer.schedule-steps").longType()
             .defaultValue(0L).withDescription("Optimizer steps over which the cosine and linear schedules decay, "
                     + ">= 0; 0 = the run's expected steps, ceil(data.rows x data.epochs / (training.batch-size x "
-                    + "training.window-blocks)), which needs data.rows > 0 (set it to the rows of one pass).");
+                    + "training.window-blocks)), in local mode a replica's (job.shards in place of "
+                    + "training.window-blocks); it needs data.rows > 0 (set it to the rows of one pass).");
 
     public static final ConfigOption<Double> SCHEDULE_FLOOR = key("optimizer.schedule-floor").doubleType()
             .defaultValue(0.0).withDescription("Share of the learning rate that the cosine and linear schedules "

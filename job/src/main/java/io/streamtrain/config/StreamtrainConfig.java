@@ -360,7 +360,9 @@ public final class StreamtrainConfig implements Serializable {
         try {
             long rows = get(DataOptions.ROWS);
             long epochs = get(DataOptions.EPOCHS);
-            long stepRows = (long) get(TrainingOptions.BATCH_SIZE) * get(TrainingOptions.WINDOW_BLOCKS);
+            // local mode: the schedule counts each replica's own steps, one a block of its shard
+            long stepRows = (long) get(TrainingOptions.BATCH_SIZE) * (consistency() == TrainingOptions.Consistency.LOCAL
+                    ? shards() : get(TrainingOptions.WINDOW_BLOCKS));
             if (rows <= 0 || epochs <= 0 || stepRows <= 0) {
                 return 0;
             }
@@ -392,7 +394,7 @@ public final class StreamtrainConfig implements Serializable {
             }
         }
         throw new ConfigException(TrainingOptions.CONSISTENCY.key() + ": '" + abbreviate(v)
-                + "' is not one of sync, bounded, async");
+                + "' is not one of sync, bounded, async, local");
     }
 
     /** Gradient blocks per optimizer step: job.shards in sync mode, else training.window-blocks. */
@@ -400,13 +402,21 @@ public final class StreamtrainConfig implements Serializable {
         return consistency() == TrainingOptions.Consistency.SYNC ? shards() : get(TrainingOptions.WINDOW_BLOCKS);
     }
 
-    /** Blocks a shard may have unconsumed: 1 in sync mode, unlimited in async mode, else training.max-in-flight. */
+    /**
+     * Blocks a shard may have unconsumed: 1 in sync mode, unlimited in async mode, else
+     * training.max-in-flight (in local mode counting merges, not blocks).
+     */
     public int maxInFlight() {
         return switch (consistency()) {
             case SYNC -> 1;
             case ASYNC -> Integer.MAX_VALUE;
-            case BOUNDED -> get(TrainingOptions.MAX_IN_FLIGHT);
+            case BOUNDED, LOCAL -> get(TrainingOptions.MAX_IN_FLIGHT);
         };
+    }
+
+    /** Blocks a shard trains its replica on between merges in local mode; 0 in the other modes (gradients). */
+    public int localSteps() {
+        return consistency() == TrainingOptions.Consistency.LOCAL ? get(TrainingOptions.LOCAL_STEPS) : 0;
     }
 
     /**
@@ -463,6 +473,7 @@ public final class StreamtrainConfig implements Serializable {
         range(TrainingOptions.BATCH_SIZE, 1, 1 << 20);
         range(TrainingOptions.WINDOW_BLOCKS, 1, 1 << 20);
         range(TrainingOptions.MAX_IN_FLIGHT, 1, 1 << 20);
+        range(TrainingOptions.LOCAL_STEPS, 1, 1 << 20);
         nonNegative(TrainingOptions.BATCH_TIMEOUT);
         nonNegative(TrainingOptions.WINDOW_TIMEOUT);
         nonNegative(SinkOptions.RETRY_BACKOFF);
@@ -564,9 +575,11 @@ public final class StreamtrainConfig implements Serializable {
             LOG.warn("{}={} is not used with {}={}: {}", TrainingOptions.MAX_STALENESS.key(),
                     get(TrainingOptions.MAX_STALENESS), TrainingOptions.CONSISTENCY.key(), consistency.key(),
                     consistency == TrainingOptions.Consistency.SYNC ? "every gradient is computed on the newest version"
-                            : "async mode has no staleness bound");
+                            : consistency == TrainingOptions.Consistency.LOCAL
+                                    ? "flow control (training.max-in-flight merges) bounds how far a replica runs ahead"
+                                    : "async mode has no staleness bound");
         }
-        if (consistency == TrainingOptions.Consistency.BOUNDED
+        if ((consistency == TrainingOptions.Consistency.BOUNDED || consistency == TrainingOptions.Consistency.LOCAL)
                 && (long) shards() * get(TrainingOptions.MAX_IN_FLIGHT) < get(TrainingOptions.WINDOW_BLOCKS)) {
             throw new ConfigException(TrainingOptions.WINDOW_BLOCKS.key() + "=" + get(TrainingOptions.WINDOW_BLOCKS)
                     + " is more than job.shards x training.max-in-flight = " + shards() + " x "

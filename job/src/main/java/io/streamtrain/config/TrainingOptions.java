@@ -17,7 +17,12 @@ public final class TrainingOptions {
         /** Workers keep at most training.max-in-flight blocks unconsumed; training.max-staleness drops staler ones. */
         BOUNDED,
         /** No flow control and no staleness bound. */
-        ASYNC;
+        ASYNC,
+        /**
+         * Each shard trains a replica for training.local-steps blocks and sends its parameter
+         * change; the updater averages the changes (federated averaging).
+         */
+        LOCAL;
 
         /** The name as written in the configuration. */
         public String key() {
@@ -31,7 +36,12 @@ public final class TrainingOptions {
                     + "training.window-blocks = job.shards, training.max-in-flight = 1, no window timeout; equals "
                     + "mini-batch gradient descent); bounded: each shard keeps at most training.max-in-flight blocks "
                     + "unconsumed and training.max-staleness drops staler gradients; async: no flow control, no "
-                    + "staleness bound.");
+                    + "staleness bound; local: each shard trains its own replica of the model with the optimizer and "
+                    + "every training.local-steps blocks sends the change, which the updater averages over a window "
+                    + "(federated averaging; training.max-in-flight counts these merges).");
+
+    public static final ConfigOption<Integer> LOCAL_STEPS = key("training.local-steps").intType().defaultValue(4)
+            .withDescription("Local mode: blocks a shard trains its replica on between two merges (>= 1).");
 
     public static final ConfigOption<Integer> BATCH_SIZE = key("training.batch-size").intType().defaultValue(64)
             .withDescription("Rows per mini-batch block; each block gives one gradient per model.");
@@ -42,7 +52,7 @@ public final class TrainingOptions {
 
     public static final ConfigOption<Integer> WINDOW_BLOCKS = key("training.window-blocks").intType().defaultValue(2)
             .withDescription("Gradient blocks merged into one optimizer step (bounded and async; sync takes one block "
-                    + "from every shard).");
+                    + "from every shard; local: replica changes averaged into one version).");
 
     public static final ConfigOption<Duration> WINDOW_TIMEOUT = key("training.window-timeout").durationType()
             .defaultValue(Duration.ofMillis(500))
@@ -55,7 +65,8 @@ public final class TrainingOptions {
 
     public static final ConfigOption<Integer> MAX_IN_FLIGHT = key("training.max-in-flight").intType().defaultValue(2)
             .withDescription("Bounded mode: blocks a shard may have sent that no version it knows has consumed yet; "
-                    + "bounds staleness (sync uses 1, async has no limit).");
+                    + "bounds staleness (sync uses 1, async has no limit). Local mode: merges a shard may have sent "
+                    + "unconsumed; its replica trains on meanwhile.");
 
     public static final ConfigOption<String> DTYPE = key("training.dtype").stringType().defaultValue("float32")
             .withDescription("ND4J data type of the gradient workers: float32 or float64.");
@@ -72,7 +83,7 @@ public final class TrainingOptions {
                     + "judges (>= 1).");
 
     static List<ConfigOption<?>> all() {
-        return List.of(CONSISTENCY, BATCH_SIZE, BATCH_TIMEOUT, WINDOW_BLOCKS, WINDOW_TIMEOUT, MAX_STALENESS, MAX_IN_FLIGHT, DTYPE,
+        return List.of(CONSISTENCY, LOCAL_STEPS, BATCH_SIZE, BATCH_TIMEOUT, WINDOW_BLOCKS, WINDOW_TIMEOUT, MAX_STALENESS, MAX_IN_FLIGHT, DTYPE,
                 DIVERGENCE_FACTOR, DIVERGENCE_WARMUP);
     }
 }

@@ -53,6 +53,11 @@ import org.slf4j.LoggerFactory;
  * 0, or a warm start's stored version with its optimizer state, as a new generation); snapshots
  * carry the optimizer state and step, so that a later run can warm-start from them.
  *
+ * <p>In the local consistency mode the workers train replicas themselves and send their parameter
+ * changes (times their rows) instead of gradients; the updater then averages the window's
+ * changes, weighted by rows, and adds the average to the parameters ({@code theta <- theta +
+ * sum / rows}): federated averaging. Its own optimizer state is not used then.
+ *
  * <p>A stop with a drained savepoint ends the input like a bounded run's end: the workers send
  * their end markers after their last block, so the savepoint's final version (flagged final, and
  * snapshotted) has trained every row read. A job resumed from that savepoint continues the state:
@@ -76,6 +81,7 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
     private final String rowsTopic;
     private final int shards;
     private final DivergenceGuard guard;
+    private final boolean averageChanges;
 
     private transient Map<String, ModelSpec> specs;
     private transient ListState<Long> generationState;
@@ -100,6 +106,16 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
      */
     public ApplyOptimizer(List<ModelSpec> models, long maxStaleness, SnapshotPolicy snapshots, String rowsTopic,
             int shards, DivergenceGuard guard) {
+        this(models, maxStaleness, snapshots, rowsTopic, shards, guard, false);
+    }
+
+    /**
+     * @param averageChanges the local consistency mode: blocks carry the workers' parameter changes
+     *     times their rows, and a window's row-weighted average of them is added to the parameters
+     */
+    public ApplyOptimizer(List<ModelSpec> models, long maxStaleness, SnapshotPolicy snapshots, String rowsTopic,
+            int shards, DivergenceGuard guard, boolean averageChanges) {
+        this.averageChanges = averageChanges;
         this.models = List.copyOf(models);
         this.maxStaleness = maxStaleness;
         this.snapshots = snapshots;
@@ -263,7 +279,8 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
         } else if (rows > 0) {
             next = theta.clone();
             optimizerState = optimizerState.clone();
-            updated = rule.apply(next, sum, rows, optimizerState, s.step() + 1);
+            updated = averageChanges ? addAverage(next, sum, rows)
+                    : rule.apply(next, sum, rows, optimizerState, s.step() + 1);
             if (!updated) {
                 refused++;
                 next = theta;
@@ -325,6 +342,20 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
                 s.updatesRefused(), spec.networkSpec().toJson(), spec.architecture().sizes(), spec.configHash(),
                 offsets.toString(), s.parameters(), s.step(), start.parentModel(), start.parentVersion(),
                 rule.optimizer().name(), s.optimizerState(), divergences);
+    }
+
+    /** theta += sum / rows, refused (false, theta unchanged) when a parameter would not be finite. */
+    private static boolean addAverage(double[] theta, double[] sum, long rows) {
+        double inv = 1.0 / rows;
+        for (int i = 0; i < theta.length; i++) {
+            if (!Double.isFinite(theta[i] + sum[i] * inv)) {
+                return false;
+            }
+        }
+        for (int i = 0; i < theta.length; i++) {
+            theta[i] += sum[i] * inv;
+        }
+        return true;
     }
 
     /** Whether a block's gradient and loss are finite numbers. */

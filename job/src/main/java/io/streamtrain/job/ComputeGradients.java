@@ -56,6 +56,18 @@ import org.slf4j.LoggerFactory;
  * when every parser has sent it an end marker; once its waiting blocks are out it sends the
  * updater its own end marker, one per model.
  *
+ * <p>With {@code localSteps} above 0 (the {@code local} consistency mode) a worker trains instead of
+ * only computing gradients: each shard keeps a replica of every model with its own optimizer
+ * state, applies the model's update rule to it after every block, and every {@code localSteps}
+ * blocks sends the updater the replica's progress since it was last merged, as a
+ * {@link GradientBlock} whose {@code gradient} is that parameter change times the rows behind it;
+ * the updater averages the changes of a window, weighted by rows (federated averaging: each shard
+ * a segment that trains on its own rows, merged). Flow control then counts these merges: a shard
+ * trains on while {@code maxInFlight} of them are unconsumed, and waits only when the next one is
+ * due too. When a new version arrives the replica moves onto it and keeps the progress it has not
+ * sent yet: {@code theta <- theta_new + (theta - anchor)}, {@code anchor <- theta_new}. Replicas,
+ * with their optimizer state and what they have not sent, live in operator state.
+ *
  * <p>A stop with a drained savepoint ({@code flink stop --drain}) ends both inputs at once: the
  * parameters source stops too, so no version would ever release the blocks that flow control
  * holds back. The watermark tells: it reaches its maximum on both inputs only then (and after the
@@ -79,6 +91,7 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
     private final int parsers;
     private final ComputeBackend.Choice backend;
     private final long runId;
+    private final int localSteps;
 
     /** Per model id, in the order of {@link #models}. */
     private transient Map<String, Learner> learners;
@@ -88,6 +101,9 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
     private transient Map<Integer, Shard> shards;
     private transient ListState<RowBlock> waitingState;
     private transient ListState<ShardCounters> countersState;
+    private transient ListState<ReplicaState> replicasState;
+    /** Local mode: replicas restored from a checkpoint, handed to the learners in {@link #open}. */
+    private transient List<ReplicaState> restoredReplicas;
     private transient GradientWorkerMetrics metrics;
 
     /**
@@ -97,10 +113,22 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
      */
     public record ShardCounters(int shardKey, long sent, int ends, boolean endSent, long run) {}
 
+    /**
+     * A shard's replica of a model in the local mode, kept in operator state.
+     *
+     * @param blocks blocks trained since the replica's last merge was sent (the same for every model of the shard)
+     * @param anchor the parameters the unsent progress started from: {@code theta - anchor} is that progress
+     */
+    public record ReplicaState(String model, int shardKey, double[] theta, double[] anchor, double[] optimizerState,
+            long step, long baseGeneration, long baseVersion, int blocks, int rows, double lossSum, long correct,
+            int rejected, int[] partitions, long[] nextOffsets) {}
+
     private static final class Shard {
         long sent;
         int ends;
         boolean endSent;
+        /** Local mode: blocks trained since the last merge was sent. */
+        int localBlocks;
         final ArrayDeque<RowBlock> waiting = new ArrayDeque<>();
     }
 
@@ -112,6 +140,8 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
         long loadedGeneration;
         long loadedVersion;
         ModelVersion newest;
+        /** Local mode: the replica of each shard of this worker. */
+        final Map<Integer, Replica> replicas = new TreeMap<>();
 
         Learner(ModelSpec spec, DataType dtype, int batchSize) {
             this.spec = spec;
@@ -139,6 +169,38 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
         }
     }
 
+    /** A shard's replica of a model in the local mode; see {@link ReplicaState}. */
+    private static final class Replica {
+        double[] theta;
+        double[] anchor;
+        double[] optimizerState;
+        long step;
+        long baseGeneration;
+        long baseVersion;
+        int rows;
+        double lossSum;
+        long correct;
+        int rejected;
+        final Map<Integer, Long> nextOffsets = new TreeMap<>();
+
+        Replica(ModelSpec spec) {
+            StartPoint start = spec.start();
+            theta = start.parameters().clone();
+            anchor = start.parameters().clone();
+            optimizerState = start.optimizerState().length == spec.updateRule().stateSize()
+                    ? start.optimizerState().clone() : new double[spec.updateRule().stateSize()];
+            step = start.step();
+            baseGeneration = start.generation();
+            baseVersion = start.version();
+        }
+
+        void addOffsets(int[] partitions, long[] next) {
+            for (int i = 0; i < partitions.length; i++) {
+                nextOffsets.merge(partitions[i], next[i], Math::max);
+            }
+        }
+    }
+
     /**
      * @param models the models trained on every block, each with where its timeline starts
      * @param maxInFlight blocks a shard may have sent that the newest version of some model has
@@ -158,6 +220,20 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
      */
     public ComputeGradients(List<ModelSpec> models, boolean float64, int batchSize, int maxInFlight, int parsers,
             ComputeBackend.Choice backend, long runId) {
+        this(models, float64, batchSize, maxInFlight, parsers, backend, runId, 0);
+    }
+
+    /**
+     * @param localSteps 0: send every block's gradient; above 0 (the local consistency mode): train
+     *     a replica per shard and send its progress every this many blocks, {@code maxInFlight}
+     *     then counting these merges
+     */
+    public ComputeGradients(List<ModelSpec> models, boolean float64, int batchSize, int maxInFlight, int parsers,
+            ComputeBackend.Choice backend, long runId, int localSteps) {
+        if (localSteps < 0) {
+            throw new IllegalArgumentException("localSteps " + localSteps + " < 0");
+        }
+        this.localSteps = localSteps;
         this.runId = runId;
         this.models = List.copyOf(models);
         this.float64 = float64;
@@ -173,7 +249,10 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
                 .getListState(new ListStateDescriptor<>("waiting-blocks", TypeInformation.of(RowBlock.class)));
         countersState = context.getOperatorStateStore()
                 .getUnionListState(new ListStateDescriptor<>("shard-counters", TypeInformation.of(ShardCounters.class)));
+        replicasState = context.getOperatorStateStore()
+                .getUnionListState(new ListStateDescriptor<>("local-replicas", TypeInformation.of(ReplicaState.class)));
         shards = new TreeMap<>();
+        restoredReplicas = new ArrayList<>();
         if (context.isRestored()) {
             // union state: every subtask sees all counters; it keeps only those of the shards it is
             // sent. A shard of another subtask must not appear here: drain() runs over every shard
@@ -205,6 +284,15 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
             for (RowBlock b : waitingState.get()) {
                 shard(b.shardKey()).waiting.add(b);
             }
+            // union state, like the counters: keep the replicas of this subtask's shards
+            for (ReplicaState r : replicasState.get()) {
+                if (KeyGroupRangeAssignment.assignKeyToParallelOperator(r.shardKey(),
+                        task.getMaxNumberOfParallelSubtasks(), task.getNumberOfParallelSubtasks())
+                        == task.getIndexOfThisSubtask()) {
+                    restoredReplicas.add(r);
+                    shard(r.shardKey()).localBlocks = r.blocks();
+                }
+            }
         }
     }
 
@@ -219,6 +307,23 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
         }
         waitingState.update(waiting);
         countersState.update(counters);
+        List<ReplicaState> replicas = new ArrayList<>();
+        for (Learner learner : learners.values()) {
+            for (Map.Entry<Integer, Replica> e : learner.replicas.entrySet()) {
+                Replica r = e.getValue();
+                int[] partitions = new int[r.nextOffsets.size()];
+                long[] next = new long[partitions.length];
+                int i = 0;
+                for (Map.Entry<Integer, Long> o : r.nextOffsets.entrySet()) {
+                    partitions[i] = o.getKey();
+                    next[i++] = o.getValue();
+                }
+                replicas.add(new ReplicaState(learner.spec.id(), e.getKey(), r.theta.clone(), r.anchor.clone(),
+                        r.optimizerState.clone(), r.step, r.baseGeneration, r.baseVersion,
+                        shard(e.getKey()).localBlocks, r.rows, r.lossSum, r.correct, r.rejected, partitions, next));
+            }
+        }
+        replicasState.update(replicas);
     }
 
     @Override
@@ -235,6 +340,25 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
         learners = new LinkedHashMap<>();
         for (ModelSpec spec : models) {
             learners.put(spec.id(), new Learner(spec, float64 ? DataType.DOUBLE : DataType.FLOAT, batchSize));
+        }
+        for (ReplicaState r : restoredReplicas == null ? List.<ReplicaState>of() : restoredReplicas) {
+            Learner learner = learners.get(r.model());
+            if (learner == null) {
+                continue;
+            }
+            Replica replica = new Replica(learner.spec);
+            replica.theta = r.theta();
+            replica.anchor = r.anchor();
+            replica.optimizerState = r.optimizerState();
+            replica.step = r.step();
+            replica.baseGeneration = r.baseGeneration();
+            replica.baseVersion = r.baseVersion();
+            replica.rows = r.rows();
+            replica.lossSum = r.lossSum();
+            replica.correct = r.correct();
+            replica.rejected = r.rejected();
+            replica.addOffsets(r.partitions(), r.nextOffsets());
+            learner.replicas.put(r.shardKey(), replica);
         }
         newestLoaded = false;
         metrics = new GradientWorkerMetrics(getRuntimeContext().getMetricGroup());
@@ -308,6 +432,10 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
      * {@code force}: no version can arrive any more); sends its end markers when due.
      */
     private void drain(int shardKey, Shard shard, Collector<GradientBlock> out, boolean force) {
+        if (localSteps > 0) {
+            drainLocal(shardKey, shard, out, force);
+            return;
+        }
         long consumed = Long.MAX_VALUE;
         for (Learner learner : learners.values()) {
             consumed = Math.min(consumed, learner.newest == null ? 0 : learner.newest.blocksConsumed(shardKey));
@@ -333,6 +461,119 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
                         learner.loadedVersion, new double[0], 0, 0, 0, 0, true, new int[0], new long[0]));
             }
         }
+    }
+
+    /**
+     * Local mode: trains the replicas on waiting blocks, sending each replica's progress every
+     * {@link #localSteps} blocks (and what is left once the input is over) while the shard has
+     * room in flight; blocks wait only when a merge is due and there is no room.
+     */
+    private void drainLocal(int shardKey, Shard shard, Collector<GradientBlock> out, boolean force) {
+        long consumed = Long.MAX_VALUE;
+        for (Learner learner : learners.values()) {
+            consumed = Math.min(consumed, learner.newest == null ? 0 : learner.newest.blocksConsumed(shardKey));
+        }
+        boolean inputOver = shard.ends >= parsers;
+        while (true) {
+            boolean due = shard.localBlocks >= localSteps
+                    || (shard.localBlocks > 0 && shard.waiting.isEmpty() && (inputOver || force));
+            if (due) {
+                if (!force && shard.sent - consumed >= maxInFlight) {
+                    return;
+                }
+                for (Learner learner : learners.values()) {
+                    sendProgress(learner, shardKey, out);
+                }
+                shard.localBlocks = 0;
+                shard.sent++;
+                continue;
+            }
+            RowBlock block = shard.waiting.poll();
+            if (block == null) {
+                break;
+            }
+            if (block.rows() == 0) {
+                // rejected rows only: nothing to train, the count goes on at once
+                for (Learner learner : learners.values()) {
+                    out.collect(new GradientBlock(learner.spec.id(), shardKey, learner.loadedGeneration,
+                            learner.loadedVersion, new double[0], 0, 0, 0, block.rejected(), false, block.partitions(),
+                            block.nextOffsets()));
+                }
+                continue;
+            }
+            for (Learner learner : learners.values()) {
+                trainLocal(learner, shardKey, block);
+            }
+            shard.localBlocks++;
+        }
+        if (inputOver && !shard.endSent && shard.localBlocks == 0) {
+            shard.endSent = true;
+            for (Learner learner : learners.values()) {
+                out.collect(new GradientBlock(learner.spec.id(), shardKey, learner.loadedGeneration,
+                        learner.loadedVersion, new double[0], 0, 0, 0, 0, true, new int[0], new long[0]));
+            }
+        }
+    }
+
+    /** The shard's replica of a model, moved onto the newest version known, keeping its unsent progress. */
+    private static Replica replica(Learner learner, int shardKey) {
+        Replica r = learner.replicas.computeIfAbsent(shardKey, k -> new Replica(learner.spec));
+        ModelVersion newest = learner.newest;
+        if (newest != null && (newest.generation() != r.baseGeneration || newest.version() != r.baseVersion)) {
+            double[] next = newest.parameters();
+            for (int i = 0; i < next.length; i++) {
+                r.theta[i] = next[i] + (r.theta[i] - r.anchor[i]);
+                r.anchor[i] = next[i];
+            }
+            r.baseGeneration = newest.generation();
+            r.baseVersion = newest.version();
+        }
+        return r;
+    }
+
+    /** One local step: scores the block on the replica (prequential), then applies the update rule to it. */
+    private static void trainLocal(Learner learner, int shardKey, RowBlock block) {
+        Replica r = replica(learner, shardKey);
+        learner.network.setParameters(r.theta);
+        BatchStats stats = learner.network.gradient(block.features(), block.labels(), block.rows(), learner.gradient);
+        r.lossSum += stats.lossSum();
+        r.correct += stats.correct();
+        r.rejected += block.rejected();
+        r.addOffsets(block.partitions(), block.nextOffsets());
+        if (learner.spec.updateRule().apply(r.theta, learner.gradient, block.rows(), r.optimizerState, r.step + 1)) {
+            r.step++;
+            r.rows += block.rows();
+        } else {
+            // counted by the updater as a non-finite block: the rows are scored, not trained
+            r.lossSum = Double.NaN;
+            r.rows += block.rows();
+            LOG.warn("model '{}': refused a non-finite local update of {} rows on shard {}; replica unchanged",
+                    learner.spec.id(), block.rows(), shardKey);
+        }
+    }
+
+    /** Sends the replica's progress since its anchor, times its rows, and makes the replica's parameters its anchor. */
+    private static void sendProgress(Learner learner, int shardKey, Collector<GradientBlock> out) {
+        Replica r = replica(learner, shardKey);
+        double[] change = new double[r.theta.length];
+        for (int i = 0; i < change.length; i++) {
+            change[i] = (r.theta[i] - r.anchor[i]) * r.rows;
+            r.anchor[i] = r.theta[i];
+        }
+        int[] partitions = new int[r.nextOffsets.size()];
+        long[] next = new long[partitions.length];
+        int i = 0;
+        for (Map.Entry<Integer, Long> o : r.nextOffsets.entrySet()) {
+            partitions[i] = o.getKey();
+            next[i++] = o.getValue();
+        }
+        out.collect(new GradientBlock(learner.spec.id(), shardKey, r.baseGeneration, r.baseVersion, change, r.rows,
+                r.lossSum, r.correct, r.rejected, false, partitions, next));
+        r.rows = 0;
+        r.lossSum = 0;
+        r.correct = 0;
+        r.rejected = 0;
+        r.nextOffsets.clear();
     }
 
     private static void compute(Learner learner, RowBlock block, Collector<GradientBlock> out) {

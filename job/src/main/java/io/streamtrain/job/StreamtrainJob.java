@@ -284,7 +284,7 @@ public final class StreamtrainJob {
                 .keyBy(new ShardKey(), Types.INT)
                 .connect(versionsIn)
                 .process(new ComputeGradients(models, config.get(TrainingOptions.DTYPE).equals("float64"), batchSize,
-                        config.maxInFlight(), parallelism, config.computeBackend(), runId),
+                        config.maxInFlight(), parallelism, config.computeBackend(), runId, config.localSteps()),
                         TypeInformation.of(GradientBlock.class))
                 .name("gradient-worker")
                 .uid("gradient-worker")
@@ -300,7 +300,8 @@ public final class StreamtrainJob {
                         new SnapshotPolicy(config.get(SinkOptions.EVERY_VERSIONS), config.get(SinkOptions.EVERY).toMillis()),
                         config.get(KafkaOptions.ROWS_TOPIC), shards,
                         new DivergenceGuard(config.get(TrainingOptions.DIVERGENCE_FACTOR),
-                                config.get(TrainingOptions.DIVERGENCE_WARMUP))),
+                                config.get(TrainingOptions.DIVERGENCE_WARMUP)),
+                        config.localSteps() > 0),
                         TypeInformation.of(ModelVersion.class))
                 .name("parameter-updater")
                 .uid("parameter-updater")

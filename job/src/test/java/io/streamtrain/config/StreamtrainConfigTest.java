@@ -140,9 +140,29 @@ class StreamtrainConfigTest {
         assertThat(async.maxStaleness()).isEqualTo(-1);
         assertThat(async.windowBlocks()).isEqualTo(2);
 
+        assertThat(async.localSteps()).isZero();
+
+        StreamtrainConfig local = StreamtrainConfig.of(Map.of("training.consistency", "local", "job.shards", "3",
+                "training.local-steps", "8", "training.window-blocks", "3", "training.max-in-flight", "1",
+                "training.max-staleness", "5", "data.rows", "7680", "training.batch-size", "64"));
+        assertThat(local.localSteps()).isEqualTo(8);
+        assertThat(local.windowBlocks()).isEqualTo(3);
+        assertThat(local.maxInFlight()).isEqualTo(1);
+        assertThat(local.maxStaleness()).isEqualTo(-1);
+        // a replica's own steps: 7,680 rows / (64 rows x 3 shards)
+        assertThat(local.expectedSteps()).isEqualTo(40);
+        assertThat(bounded.localSteps()).isZero();
+        assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("training.consistency", "local", "training.local-steps", "0")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("training.local-steps");
+        // merges in flight bound the window as blocks do in bounded mode
+        assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("training.consistency", "local", "job.shards", "2",
+                "training.window-blocks", "3", "training.max-in-flight", "1")))
+                .hasMessageStartingWith("training.window-blocks");
+
         assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("training.consistency", "eventual")))
                 .isInstanceOf(ConfigException.class)
-                .hasMessage("training.consistency: 'eventual' is not one of sync, bounded, async");
+                .hasMessage("training.consistency: 'eventual' is not one of sync, bounded, async, local");
         // the window/in-flight check applies to bounded only: sync sets both itself
         assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("training.window-blocks", "5", "training.max-in-flight", "1")))
                 .hasMessageStartingWith("training.window-blocks");

@@ -10,6 +10,7 @@ import io.streamtrain.config.StartPoint;
 import io.streamtrain.connectors.record.ModelVersion;
 import io.streamtrain.data.SeedData;
 import io.streamtrain.nn.Activation;
+import io.streamtrain.nn.Adam;
 import io.streamtrain.nn.Architecture;
 import io.streamtrain.nn.BatchStats;
 import io.streamtrain.nn.Kernel;
@@ -387,6 +388,158 @@ class ComputeGradientsTest {
             assertThat(restored.extractOutputValues()).extracting(GradientBlock::shardKey, GradientBlock::endOfInput)
                     .containsExactly(org.assertj.core.groups.Tuple.tuple(shard[0], false),
                             org.assertj.core.groups.Tuple.tuple(shard[0], true));
+        }
+    }
+
+    /** A worker in the local mode: replicas trained with the model's rule, merged every {@code localSteps} blocks. */
+    private static KeyedBroadcastOperatorTestHarness<Integer, RowBlock, ModelVersion, GradientBlock> localWorker(
+            int localSteps, OperatorSubtaskState state) throws Exception {
+        return localWorker(SEED_MODEL, localSteps, state);
+    }
+
+    private static KeyedBroadcastOperatorTestHarness<Integer, RowBlock, ModelVersion, GradientBlock> localWorker(
+            ModelSpec model, int localSteps, OperatorSubtaskState state) throws Exception {
+        var h = new KeyedBroadcastOperatorTestHarness<>(new CoBroadcastWithKeyedOperator<>(
+                new ComputeGradients(List.of(model), false, BATCH, 1, 1, ComputeBackend.Choice.AUTO, 0, localSteps),
+                List.of(ComputeGradients.PARAMETERS)), new StreamtrainJob.ShardKey(), Types.INT,
+                StreamtrainJob.MAX_PARALLELISM, 1, 0);
+        if (state != null) {
+            h.initializeState(state);
+        }
+        h.open();
+        return h;
+    }
+
+    /** A replica of the seed model trained by hand: the job's network code and update rule, one block a step. */
+    private static final class HandReplica {
+        final Network net = Kernel.AUTO.create(SEED, DataType.FLOAT, BATCH);
+        final double[] theta;
+        final double[] state = new double[SEED_MODEL.updateRule().stateSize()];
+        long step;
+        double lossSum;
+        long correct;
+
+        HandReplica(double[] theta) {
+            this.theta = theta.clone();
+        }
+
+        void train(RowBlock block) {
+            net.setParameters(theta);
+            double[] g = new double[theta.length];
+            BatchStats s = net.gradient(block.features(), block.labels(), block.rows(), g);
+            lossSum += s.lossSum();
+            correct += s.correct();
+            assertThat(SEED_MODEL.updateRule().apply(theta, g, block.rows(), state, ++step)).isTrue();
+        }
+    }
+
+    @Test
+    void theLocalModeSendsTheChangeOfAReplicaTrainedWithTheModelsRuleEveryLocalSteps() throws Exception {
+        try (var h = localWorker(2, null)) {
+            HandReplica hand = new HandReplica(INITIAL);
+            h.processElement(block(1, 0), 0);
+            assertThat(h.extractOutputValues()).as("one block of two trained, nothing to merge yet").isEmpty();
+            h.processElement(block(1, 8), 0);
+            hand.train(block(1, 0));
+            hand.train(block(1, 8));
+            List<GradientBlock> out = h.extractOutputValues();
+            assertThat(out).hasSize(1);
+            GradientBlock merge = out.get(0);
+            double[] expected = new double[INITIAL.length];
+            for (int i = 0; i < expected.length; i++) {
+                expected[i] = (hand.theta[i] - INITIAL[i]) * 2 * BATCH;
+            }
+            assertThat(merge.gradient()).containsExactly(expected);
+            assertThat(merge.rows()).isEqualTo(2 * BATCH);
+            assertThat(merge.lossSum()).isEqualTo(hand.lossSum);
+            assertThat(merge.correct()).isEqualTo(hand.correct);
+            assertThat(merge.rejected()).isEqualTo(2);
+            assertThat(merge.baseVersion()).isZero();
+            assertThat(merge.nextOffsets()).containsExactly(2 * BATCH);
+            // and the replica moved: the change is not zero
+            assertThat(Arrays.stream(expected).map(Math::abs).max().orElseThrow()).isGreaterThan(1e-4);
+        }
+    }
+
+    @Test
+    void aLocalReplicaTrainsOnWhileAMergeIsInFlightAndMovesOntoTheNextVersion() throws Exception {
+        try (var h = localWorker(2, null)) {
+            HandReplica hand = new HandReplica(INITIAL);
+            for (int b = 0; b < 5; b++) {
+                h.processElement(block(1, 8L * b), 0);
+            }
+            hand.train(block(1, 0));
+            hand.train(block(1, 8));
+            double[] sent = hand.theta.clone();
+            hand.train(block(1, 16));
+            hand.train(block(1, 24));
+            // merge 1 in flight (max-in-flight 1): blocks 3 and 4 were trained, merge 2 is due, block 5 waits
+            assertThat(h.extractOutputValues()).hasSize(1);
+
+            // version 1 consumed merge 1: the replica moves onto it with its unsent progress
+            double[] v1 = Arrays.stream(INITIAL).map(p -> p + 0.01).toArray();
+            h.processBroadcastElement(version(0, 1, v1, 1, 1), 0);
+            List<GradientBlock> out = h.extractOutputValues();
+            assertThat(out).hasSize(2);
+            GradientBlock merge2 = out.get(1);
+            assertThat(merge2.baseVersion()).isEqualTo(1);
+            assertThat(merge2.rows()).isEqualTo(2 * BATCH);
+            for (int i = 0; i < INITIAL.length; i++) {
+                assertThat(merge2.gradient()[i]).as("parameter %d", i)
+                        .isCloseTo((hand.theta[i] - sent[i]) * 2 * BATCH, org.assertj.core.data.Offset.offset(1e-9));
+            }
+            // block 5 was trained on v1 plus the progress of blocks 3 and 4 (sent, so now the anchor)
+            HandReplica after = new HandReplica(INITIAL);
+            for (int i = 0; i < INITIAL.length; i++) {
+                after.theta[i] = v1[i] + (hand.theta[i] - sent[i]);
+            }
+            System.arraycopy(hand.state, 0, after.state, 0, hand.state.length);
+            after.step = hand.step;
+            double[] anchor = after.theta.clone();
+            after.train(block(1, 32));
+
+            // the input ends: the last, partial merge waits for room, then goes before the end marker
+            h.processElement(end(1), 0);
+            assertThat(h.extractOutputValues()).hasSize(2);
+            h.processBroadcastElement(version(0, 2, v1, 1, 2), 0);
+            out = h.extractOutputValues();
+            assertThat(out).extracting(GradientBlock::rows, GradientBlock::endOfInput)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple(2 * BATCH, false),
+                            org.assertj.core.groups.Tuple.tuple(2 * BATCH, false),
+                            org.assertj.core.groups.Tuple.tuple(BATCH, false),
+                            org.assertj.core.groups.Tuple.tuple(0, true));
+            GradientBlock merge3 = out.get(2);
+            for (int i = 0; i < INITIAL.length; i++) {
+                assertThat(merge3.gradient()[i]).as("parameter %d", i)
+                        .isCloseTo((after.theta[i] - anchor[i]) * BATCH, org.assertj.core.data.Offset.offset(1e-9));
+            }
+            assertThat(merge3.nextOffsets()).containsExactly(5 * BATCH);
+        }
+    }
+
+    @Test
+    void aLocalReplicaAndItsOptimizerStateSurviveARestore() throws Exception {
+        // Adam: the moments of the first two steps shape the third
+        ModelSpec adam = new ModelSpec("seed", SEED, INITIAL, new UpdateRule(SEED, new Adam(0.9, 0.999, 1e-8), 0.01, 0),
+                "adam lr 0.01", "hash");
+        OperatorSubtaskState checkpoint;
+        List<GradientBlock> uninterrupted;
+        try (var h = localWorker(adam, 3, null)) {
+            h.processElement(block(1, 0), 0);
+            h.processElement(block(1, 8), 0);
+            checkpoint = h.snapshot(1, 1);
+            h.processElement(block(1, 16), 0);
+            uninterrupted = h.extractOutputValues();
+        }
+        assertThat(uninterrupted).hasSize(1);
+        try (var restored = localWorker(adam, 3, checkpoint)) {
+            restored.processElement(block(1, 16), 0);
+            List<GradientBlock> out = restored.extractOutputValues();
+            assertThat(out).hasSize(1);
+            assertThat(out.get(0).gradient()).containsExactly(uninterrupted.get(0).gradient());
+            assertThat(out.get(0).rows()).isEqualTo(3 * BATCH);
+            assertThat(out.get(0).lossSum()).isEqualTo(uninterrupted.get(0).lossSum());
+            assertThat(out.get(0).nextOffsets()).containsExactly(3 * BATCH);
         }
     }
 }

@@ -42,13 +42,18 @@ class ConsistencyModesITCase extends LocalLoopTestBase {
     static final MiniClusterExtension FLINK = miniCluster(REPORTER);
 
     private LocalRun.Result run(String job, int rows, Map<String, String> mode) throws Exception {
+        return run(job, rows, mode, Map.of("rows", 1, "rows.dlq", 1, "params", 1));
+    }
+
+    private LocalRun.Result run(String job, int rows, Map<String, String> mode, Map<String, Integer> topics)
+            throws Exception {
         Map<String, String> all = new HashMap<>(Map.of("job.name", job, "job.parallelism", "2",
                 "job.checkpoint-interval", "500ms", "kafka.partitions", "1", "kafka.holdout-topic", "",
                 "data.rows", Integer.toString(rows), "data.shuffle", "false", "training.batch-size",
                 Integer.toString(BATCH), "training.batch-timeout", "0ms", "training.dtype", "float64"));
         all.putAll(mode);
         StreamtrainConfig config = config(SEED_YAML, all);
-        kafka.createTopics(Map.of("rows", 1, "rows.dlq", 1, "params", 1));
+        kafka.createTopics(topics);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         return new LocalRun(config, dir, List.of()).run(env, Duration.ofMinutes(3));
@@ -124,6 +129,27 @@ class ConsistencyModesITCase extends LocalLoopTestBase {
         // the shards ran ahead of the versions
         assertThat(last.stalenessMax()).isEqualTo(staleness.getStatistics().getMax());
         assertThat(last.stalenessMax()).isGreaterThan(0);
+    }
+
+    @Test
+    void localTrainsReplicasOnTheShardsAndMergesFewerVersionsOfEveryRow() throws Exception {
+        int rows = 20_000;
+        // 313 blocks of 64 rows (the last of 32), dealt to the two shards: each replica trains 4 of
+        // them between merges, so at most 40 + 39 merges, where bounded mode sends 313 gradients
+        LocalRun.Result result = run("consistency-local", rows, Map.of("training.consistency", "local",
+                "training.local-steps", "4", "training.max-in-flight", "1", "training.window-blocks", "2",
+                "kafka.holdout-topic", "rows.holdout"), Map.of("rows", 1, "rows.dlq", 1, "params", 1, "rows.holdout", 1));
+        LocalRun.ModelResult seed = result.model("seed");
+        ModelSnapshot last = seed.finalSnapshot();
+        assertThat(last.rowsTrained()).isEqualTo(rows);
+        assertThat(last.blocksDropped()).isZero();
+        assertThat(last.updatesRefused()).isZero();
+        assertThat(last.divergences()).isZero();
+        assertThat(seed.versions()).isBetween(40L, 79L);
+        // the merges the updater consumed are every replica's, counted in the staleness histogram
+        Histogram staleness = stalenessHistogram("consistency-local");
+        assertThat(staleness.getCount()).isEqualTo(79);
+        assertThat(seed.holdoutAccuracy()).isGreaterThanOrEqualTo(0.99);
     }
 
     private static Histogram stalenessHistogram(String job) {
