@@ -23,6 +23,13 @@ final class ChildJvm {
             "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED");
 
     /**
+     * The collector of {@code bin/streamtrain} and of the TaskManagers in
+     * {@code config/flink/config.yaml}, so that the job is measured as it runs; the in-memory
+     * trainers get the same JVM.
+     */
+    static final String COLLECTOR = "-XX:+UseParallelGC";
+
+    /**
      * A finished child.
      *
      * @param launchMillis wall clock just before the process was started
@@ -62,6 +69,7 @@ final class ChildJvm {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx" + heap);
+        cmd.add(COLLECTOR);
         cmd.addAll(OPENS);
         cmd.add("-Djava.io.tmpdir=" + tmp);
         cmd.add("-Djava.awt.headless=true");
