@@ -150,6 +150,17 @@ public final class LocalRun {
         return this;
     }
 
+    /** How the workers and the updater share the work, as the run's summary line says it. */
+    static String consistency(StreamtrainConfig config) {
+        return switch (config.consistency()) {
+            case SYNC -> "sync: one block per shard per version";
+            case BOUNDED -> "bounded: " + config.maxInFlight() + (config.maxInFlight() == 1 ? " block" : " blocks")
+                    + " in flight per shard, " + config.windowBlocks() + " per version";
+            case ASYNC -> "async: " + config.windowBlocks() + " blocks per version";
+            case LOCAL -> "local: a replica per shard, merged every " + config.localSteps() + " blocks";
+        };
+    }
+
     public Result run(StreamExecutionEnvironment env, Duration timeout) throws Exception {
         // the workers run in this JVM: check the backend before starting anything
         events.accept(ComputeBackend.require(config.computeBackend(), "local run").message());
@@ -220,7 +231,7 @@ public final class LocalRun {
         // take the result future now: a local cluster shuts down with the job
         var result = job.getJobExecutionResult();
         events.accept("job " + job.getJobID() + " submitted (parallelism " + config.parallelism() + ", "
-                + models.size() + (models.size() == 1 ? " model)" : " models)"));
+                + models.size() + (models.size() == 1 ? " model" : " models") + ", " + consistency(config) + ")");
 
         Map<String, ModelVersion> lastSeen = new ConcurrentHashMap<>();
         Thread watcher = new Thread(() -> watch(bootstrap, paramsTopic, start, ModelSpec.ids(models), lastSeen),
