@@ -75,8 +75,23 @@ class TaskFailureITCase extends LocalLoopTestBase {
 
     @Test
     void aFailedTaskRestoresFromItsCheckpointAndTrainsEveryRowExactlyOnce() throws Exception {
-        Map<String, String> overrides = new HashMap<>(Map.of("job.name", JOB, "job.checkpoint-interval", "300ms",
+        failOnceAndRestore(JOB, Map.of());
+    }
+
+    /**
+     * The local mode's replicas, their optimizer state and their unsent rows restore with the
+     * checkpoint: still every row once, the target reached, the new generation followed.
+     */
+    @Test
+    void inTheLocalModeReplicasRestoreFromTheCheckpointAndEveryRowIsTrainedOnce() throws Exception {
+        failOnceAndRestore(JOB + "-local", Map.of("training.consistency", "local", "training.local-steps", "4",
+                "optimizer.name", "adam", "optimizer.learning-rate", "0.01"));
+    }
+
+    private void failOnceAndRestore(String job, Map<String, String> mode) throws Exception {
+        Map<String, String> overrides = new HashMap<>(Map.of("job.name", job, "job.checkpoint-interval", "300ms",
                 "data.rows", Integer.toString(ROWS), "data.rate", "8000"));
+        overrides.putAll(mode);
         StreamtrainConfig config = config(SEED_YAML, overrides);
         kafka.createTopics(Map.of("rows", 2, "rows.dlq", 2, "params", 1, "rows.holdout", 1));
         Configuration flink = new Configuration();
@@ -98,7 +113,7 @@ class TaskFailureITCase extends LocalLoopTestBase {
                     highestVersionByGeneration.merge(v.generation(), v.version(), Math::max);
                     // mid-run, once a checkpoint taken after version 20 has completed: the restored
                     // updater is at version 20 or later
-                    long checkpoints = jobGauge(REPORTER, JOB, "numberOfCompletedCheckpoints");
+                    long checkpoints = jobGauge(REPORTER, job, "numberOfCompletedCheckpoints");
                     if (v.version() >= 20 && checkpointsAtVersion20.compareAndSet(-1, checkpoints)) {
                         return;
                     }
@@ -141,7 +156,7 @@ class TaskFailureITCase extends LocalLoopTestBase {
         assertThat(finalVersion.rowsTrained()).isEqualTo(ROWS);
 
         // both gradient workers of the restored attempt follow the new generation
-        Map<String, Object> generations = gaugeBySubtaskAttempt(REPORTER, JOB, "gradient-worker", "seed",
+        Map<String, Object> generations = gaugeBySubtaskAttempt(REPORTER, job, "gradient-worker", "seed",
                 GradientWorkerMetrics.GENERATION);
         Map<String, Object> restored = new HashMap<>();
         generations.forEach((k, v) -> {
