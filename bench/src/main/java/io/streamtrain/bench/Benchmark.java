@@ -45,6 +45,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * peers, each in a process of its own, on the same data; and reports the medians.
  */
 final class Benchmark {
+    /** Whether the PyTorch peers' BLAS library has been printed (once per run of the harness). */
+    private boolean blasReported;
     private final Path root;
     private final Workload workload;
     private final int runs;
@@ -425,6 +427,16 @@ final class Benchmark {
                 summary.put("threads", result.get("threads").asInt());
                 summary.put("library", result.get("library").asText());
                 summary.put("interpreter", peer.interpreter().toString());
+                String blas = result.path("blas").asText("unknown");
+                summary.put("blas", blas);
+                if (!blasReported) {
+                    blasReported = true;
+                    out.println("  PyTorch BLAS: " + blas);
+                    if (blas.contains("/blas/libblas")) {
+                        out.println("  WARNING: PyTorch runs on the reference BLAS, far slower than an optimized one: "
+                                + "apt-get install libopenblas0-pthread (Debian) before comparing with it");
+                    }
+                }
                 summary.put("peak_rss_mb", result.get("peak_rss_kb").asLong() / 1024.0);
                 peers.set(name, summary);
                 out.printf(Locale.ROOT, "  PyTorch %s, %d thread(s): %,.0f rows/s, held-out accuracy %.4f%n",

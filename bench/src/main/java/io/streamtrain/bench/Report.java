@@ -28,6 +28,10 @@ final class Report {
         if (!nd4j.isEmpty()) {
             md.append("ND4J (compute ceiling): ").append(nd4j).append("\n\n");
         }
+        String blas = r.path("peers").path("torch_memory_t1").path("blas").asText("");
+        if (!blas.isEmpty()) {
+            md.append("BLAS of the PyTorch peers: ").append(blas).append("\n\n");
+        }
         md.append(String.format(Locale.ROOT, "| measurement | threads | rows/s | held-out acc. | time to %s | start-up | CPU s / M rows | round trip p50 / p99 | snapshot write p50 / final | peak RSS |%n",
                 Double.isNaN(target) ? "target" : String.format(Locale.ROOT, "%.2f", target)));
         md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
