@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamtrain.compute.ComputeBackend;
+import io.streamtrain.compute.OneThread;
 import io.streamtrain.config.ModelSpec;
 import io.streamtrain.config.StreamtrainConfig;
 import io.streamtrain.config.TrainingOptions;
@@ -12,7 +13,6 @@ import io.streamtrain.nn.ForwardPass;
 import io.streamtrain.nn.ReferenceTrainer;
 import java.nio.file.Path;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The compute ceiling, in a child JVM: the in-memory reference trainer (the job's own network
@@ -28,7 +28,7 @@ final class ComputeCeiling {
         DataFile.Arrays train = DataFile.read(Path.of(request.get("data").asText()));
         DataFile.Arrays holdout = DataFile.read(Path.of(request.get("holdout").asText()));
         int runs = request.get("runs").asInt();
-        Nd4j.getEnvironment().setMaxThreads(1);
+        OneThread.forNd4j();
         ModelSpec model = config.models().get(0);
         Architecture arch = model.architecture();
         int batch = config.get(TrainingOptions.BATCH_SIZE);

@@ -157,7 +157,8 @@ def blas_library():
     found = []
     with open("/proc/self/maps") as maps:
         for line in maps:
-            path = line.split()[-1] if len(line.split()) >= 6 else ""
+            fields = line.split()
+            path = fields[5] if len(fields) >= 6 else ""
             name = path.rsplit("/", 1)[-1]
             if ("blas" in name or "mkl" in name) and path not in found:
                 found.append(path)

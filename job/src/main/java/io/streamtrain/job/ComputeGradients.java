@@ -199,6 +199,16 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
                 nextOffsets.merge(partitions[i], next[i], Math::max);
             }
         }
+
+        /** The partitions of {@link #nextOffsets}, ascending, as a block carries them. */
+        int[] partitions() {
+            return nextOffsets.keySet().stream().mapToInt(Integer::intValue).toArray();
+        }
+
+        /** The next offsets, in the order of {@link #partitions()}. */
+        long[] offsets() {
+            return nextOffsets.values().stream().mapToLong(Long::longValue).toArray();
+        }
     }
 
     /**
@@ -311,16 +321,10 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
         for (Learner learner : learners.values()) {
             for (Map.Entry<Integer, Replica> e : learner.replicas.entrySet()) {
                 Replica r = e.getValue();
-                int[] partitions = new int[r.nextOffsets.size()];
-                long[] next = new long[partitions.length];
-                int i = 0;
-                for (Map.Entry<Integer, Long> o : r.nextOffsets.entrySet()) {
-                    partitions[i] = o.getKey();
-                    next[i++] = o.getValue();
-                }
                 replicas.add(new ReplicaState(learner.spec.id(), e.getKey(), r.theta.clone(), r.anchor.clone(),
                         r.optimizerState.clone(), r.step, r.baseGeneration, r.baseVersion,
-                        shard(e.getKey()).localBlocks, r.rows, r.lossSum, r.correct, r.rejected, partitions, next));
+                        shard(e.getKey()).localBlocks, r.rows, r.lossSum, r.correct, r.rejected, r.partitions(),
+                        r.offsets()));
             }
         }
         replicasState.update(replicas);
@@ -560,15 +564,8 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
             change[i] = (r.theta[i] - r.anchor[i]) * r.rows;
             r.anchor[i] = r.theta[i];
         }
-        int[] partitions = new int[r.nextOffsets.size()];
-        long[] next = new long[partitions.length];
-        int i = 0;
-        for (Map.Entry<Integer, Long> o : r.nextOffsets.entrySet()) {
-            partitions[i] = o.getKey();
-            next[i++] = o.getValue();
-        }
         out.collect(new GradientBlock(learner.spec.id(), shardKey, r.baseGeneration, r.baseVersion, change, r.rows,
-                r.lossSum, r.correct, r.rejected, false, partitions, next));
+                r.lossSum, r.correct, r.rejected, false, r.partitions(), r.offsets()));
         r.rows = 0;
         r.lossSum = 0;
         r.correct = 0;
