@@ -13,10 +13,12 @@ import io.streamtrain.config.StreamtrainConfig;
 import io.streamtrain.config.TrainingOptions;
 import io.streamtrain.connectors.jdbc.SnapshotReader;
 import io.streamtrain.connectors.kafka.EmbeddedKafka;
+import io.streamtrain.connectors.kafka.SendRows;
 import io.streamtrain.connectors.record.ModelSnapshot;
 import io.streamtrain.data.RowFormat;
 import io.streamtrain.nn.Architecture;
 import io.streamtrain.nn.ForwardPass;
+import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -123,16 +125,19 @@ final class Benchmark {
             Path trainFile = work.resolve("train.bin");
             Path holdoutFile = work.resolve("holdout.bin");
             long t0 = System.nanoTime();
-            long sent = produce(bootstrap, rowsTopic, partitions, workload.training(), trainFile);
-            // the held-out rows go to their topic too: the job scores every snapshot on them
-            long held = produce(bootstrap, holdoutTopic.isEmpty() ? null : holdoutTopic, 1, workload.holdout(),
+            int rowsPerMessage = config.get(DataOptions.ROWS_PER_MESSAGE);
+            long sent = produce(bootstrap, rowsTopic, partitions, rowsPerMessage, workload.training(), trainFile);
+            // the held-out rows go to their topic too, one a message: the job scores every snapshot on them
+            long held = produce(bootstrap, holdoutTopic.isEmpty() ? null : holdoutTopic, 1, 1, workload.holdout(),
                     holdoutFile);
-            out.printf(Locale.ROOT, "  broker on %s; %,d rows written to topic %s (%d partitions) and %,d held-out rows "
-                            + "to %s, parsed to %s, in %.1f s (untimed)%n", bootstrap, sent, rowsTopic, partitions, held,
+            out.printf(Locale.ROOT, "  broker on %s; %,d rows written to topic %s (%d partitions, %d row%s a message) and "
+                            + "%,d held-out rows to %s, parsed to %s, in %.1f s (untimed)%n", bootstrap, sent, rowsTopic,
+                    partitions, rowsPerMessage, rowsPerMessage == 1 ? "" : "s", held,
                     holdoutTopic.isEmpty() ? "no topic" : holdoutTopic, work, seconds(t0));
             Map<String, Long> stopAt = new LinkedHashMap<>();
+            long[] messages = SendRows.messagesPerPartition(sent, rowsPerMessage, partitions);
             for (int p = 0; p < partitions; p++) {
-                stopAt.put(Integer.toString(p), sent / partitions + (p < sent % partitions ? 1 : 0));
+                stopAt.put(Integer.toString(p), messages[p]);
             }
             DataFile.Arrays holdout = DataFile.read(holdoutFile);
 
@@ -463,11 +468,12 @@ final class Benchmark {
     // ---- data ----
 
     /**
-     * Writes rows to a topic (unless it is null), row i to partition i mod partitions, and parses
-     * each with the job's row format into a data file; returns the number of rows.
+     * Writes rows to a topic (unless it is null), {@code rowsPerMessage} back to back a message,
+     * message i to partition i mod partitions (as {@code produce} does), and parses each row with
+     * the job's row format into a data file; returns the number of rows.
      */
-    private long produce(String bootstrap, String topic, int partitions, Iterator<byte[]> rows, Path dataFile)
-            throws Exception {
+    private long produce(String bootstrap, String topic, int partitions, int rowsPerMessage, Iterator<byte[]> rows,
+            Path dataFile) throws Exception {
         Properties props = new Properties();
         props.put("bootstrap.servers", bootstrap);
         props.put("key.serializer", ByteArraySerializer.class.getName());
@@ -479,6 +485,9 @@ final class Benchmark {
         float[] x = new float[format.features()];
         float[] y = new float[format.labelWidth()];
         AtomicReference<Exception> failure = new AtomicReference<>();
+        ByteArrayOutputStream message = new ByteArrayOutputStream();
+        int inMessage = 0;
+        long messages = 0;
         long i = 0;
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props);
                 DataFile.Writer file = new DataFile.Writer(dataFile, format.features(), format.labelWidth())) {
@@ -491,11 +500,17 @@ final class Benchmark {
                 }
                 file.add(x, 0, y, 0);
                 if (topic != null) {
-                    producer.send(new ProducerRecord<>(topic, (int) (i % partitions), null, row), (meta, e) -> {
-                        if (e != null) {
-                            failure.compareAndSet(null, e);
-                        }
-                    });
+                    message.writeBytes(row);
+                    if (++inMessage == rowsPerMessage || !rows.hasNext()) {
+                        producer.send(new ProducerRecord<>(topic, (int) (messages++ % partitions), null,
+                                message.toByteArray()), (meta, e) -> {
+                                    if (e != null) {
+                                        failure.compareAndSet(null, e);
+                                    }
+                                });
+                        message.reset();
+                        inMessage = 0;
+                    }
                 }
             }
             producer.flush();

@@ -88,18 +88,21 @@ def train_memory(req, x, y):
 
 
 def parse_csv(value):
-    """features..., class index: one CSV row"""
+    """features..., class index: one CSV row a message"""
     values = np.array(value.split(b","), dtype=np.float32)
-    return values[:-1], int(values[-1])
+    return values[None, :-1], [int(values[-1])]
 
 
 def parse_dense(value):
     """the dense row format (README "Row formats"): 'S' 'D' 1 type, int32 class index, features
-    (type 1: unsigned 8-bit, type 4: float32), little-endian"""
-    label = int.from_bytes(value[4:8], "little", signed=True)
+    (type 1: unsigned 8-bit, type 4: float32), little-endian; a message holds one or more rows of
+    one length back to back"""
+    width = 8 + (FEATURES if value[3] == 1 else 4 * FEATURES)
+    rows = np.frombuffer(value, dtype=np.uint8).reshape(len(value) // width, width)
+    labels = rows[:, 4:8].copy().view("<i4")[:, 0].tolist()
     if value[3] == 1:
-        return np.frombuffer(value, dtype=np.uint8, offset=8).astype(np.float32), label
-    return np.frombuffer(value, dtype="<f4", offset=8), label
+        return rows[:, 8:].astype(np.float32), labels
+    return rows[:, 8:].copy().view("<f4"), labels
 
 
 def train_kafka(req):
@@ -112,12 +115,15 @@ def train_kafka(req):
     total = req["rows"]
     scale = req["feature_scale"]
     parse = parse_dense if req.get("format") == "dense" else parse_csv
+    global FEATURES
+    FEATURES = req["layers"][0]
     consumer = KafkaConsumer(bootstrap_servers=req["bootstrap"], enable_auto_commit=False,
                              max_partition_fetch_bytes=8 << 20, fetch_max_bytes=64 << 20)
     parts = [TopicPartition(req["topic"], p) for p in range(req["partitions"])]
     consumer.assign(parts)
     consumer.seek_to_beginning(*parts)
     xs, ys = [], []
+    held = 0
     seen = 0
     t0 = None
     while seen < total:
@@ -127,13 +133,15 @@ def train_kafka(req):
                     t0 = time.perf_counter()
                 x, y = parse(msg.value)
                 xs.append(x * scale)
-                ys.append(y)
-                seen += 1
-                if len(xs) == b:
-                    step(net, opt, schedule, loss_fn, torch.from_numpy(np.stack(xs)), torch.tensor(ys))
-                    xs, ys = [], []
-    if xs:
-        step(net, opt, schedule, loss_fn, torch.from_numpy(np.stack(xs)), torch.tensor(ys))
+                ys.extend(y)
+                held += len(y)
+                seen += len(y)
+                while held >= b:
+                    batch = np.concatenate(xs)
+                    step(net, opt, schedule, loss_fn, torch.from_numpy(batch[:b]), torch.tensor(ys[:b]))
+                    xs, ys, held = [batch[b:]], ys[b:], held - b
+    if held:
+        step(net, opt, schedule, loss_fn, torch.from_numpy(np.concatenate(xs)), torch.tensor(ys))
     seconds = time.perf_counter() - t0
     consumer.close()
     return net, seen, seconds

@@ -215,12 +215,13 @@ public final class LocalRun {
                 config.get(DataOptions.SHUFFLE), config.get(DataOptions.SEED));
         events.accept(String.format(Locale.ROOT, "data: %s; %,d training rows (%d x %,d)", data.description(),
                 order.total(), config.get(DataOptions.EPOCHS), order.total() / config.get(DataOptions.EPOCHS)));
-        // row i goes to partition i mod partitions, so where the run ends is known up front
+        // message i goes to partition i mod partitions, so where the run ends is known up front
         long total = order.total() + extraRows.size();
+        int rowsPerMessage = config.get(DataOptions.ROWS_PER_MESSAGE);
+        long[] messages = SendRows.messagesPerPartition(total, rowsPerMessage, partitions);
         Map<TopicPartition, Long> stopAt = new HashMap<>();
         for (int p = 0; p < partitions; p++) {
-            long count = total / partitions + (p < total % partitions ? 1 : 0);
-            stopAt.put(new TopicPartition(rowsTopic, p), count);
+            stopAt.put(new TopicPartition(rowsTopic, p), messages[p]);
         }
         long start = System.currentTimeMillis();
         StreamtrainJob trainingJob = StreamtrainJob.fromConfig(config, bootstrap, stopAt, start - 1, rowsDeserializer);
@@ -250,9 +251,10 @@ public final class LocalRun {
                 return order.hasNext() ? order.next() : extra.next();
             }
         };
-        SendRows.Report sent = sender.send(all, partitions, config.get(DataOptions.RATE), n -> {});
-        events.accept(String.format(Locale.ROOT, "sent %,d rows (%,.1f MB) to %s in %.1f s", sent.rows(),
-                sent.bytes() / 1e6, rowsTopic, sent.seconds()));
+        SendRows.Report sent = sender.send(all, rowsPerMessage, partitions, config.get(DataOptions.RATE), n -> {});
+        events.accept(String.format(Locale.ROOT, "sent %,d rows (%,.1f MB%s) to %s in %.1f s", sent.rows(),
+                sent.bytes() / 1e6, rowsPerMessage > 1 ? String.format(Locale.ROOT, ", %,d messages", sent.messages()) : "",
+                rowsTopic, sent.seconds()));
 
         JobExecutionResult done;
         try {

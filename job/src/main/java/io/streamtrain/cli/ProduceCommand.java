@@ -74,6 +74,10 @@ public final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--rate", description = "At most this many rows per second (data.rate; 0 = no limit).")
     Double rate;
 
+    @Option(names = "--rows-per-message", paramLabel = "N",
+            description = "Write N rows back to back in each message (data.rows-per-message; needs data.format=dense).")
+    Integer rowsPerMessage;
+
     @Option(names = "--partitions", description = "Partitions of the topic when it has to be created (kafka.partitions).")
     Integer partitions;
 
@@ -105,6 +109,7 @@ public final class ProduceCommand implements Callable<Integer> {
         put(overrides, DataOptions.SEED.key(), seed);
         put(overrides, DataOptions.ROWS.key(), rows);
         put(overrides, DataOptions.RATE.key(), rate);
+        put(overrides, DataOptions.ROWS_PER_MESSAGE.key(), rowsPerMessage);
         put(overrides, KafkaOptions.PARTITIONS.key(), partitions);
         put(overrides, KafkaOptions.BOOTSTRAP_SERVERS.key(), bootstrapServers);
         if (noShuffle) {
@@ -140,9 +145,13 @@ public final class ProduceCommand implements Callable<Integer> {
         int topicPartitions = sender.prepareTopic(config.get(KafkaOptions.PARTITIONS));
         out.printf("topic %s (%d partitions) at %s%n", target, topicPartitions, bootstrap);
         out.flush();
-        SendRows.Report report = sender.send(order, topicPartitions, config.get(DataOptions.RATE), n -> {});
-        out.printf(Locale.ROOT, "sent %,d rows (%,d bytes, %.1f MB) to %s in %.1f s: %,.0f rows/s%n", report.rows(),
-                report.bytes(), report.bytes() / 1e6, target, report.seconds(), report.rowsPerSecond());
+        int rowsPerMessage = config.get(DataOptions.ROWS_PER_MESSAGE);
+        SendRows.Report report = sender.send(order, rowsPerMessage, topicPartitions, config.get(DataOptions.RATE),
+                n -> {});
+        out.printf(Locale.ROOT, "sent %,d rows (%,d bytes, %.1f MB%s) to %s in %.1f s: %,.0f rows/s%n", report.rows(),
+                report.bytes(), report.bytes() / 1e6,
+                rowsPerMessage > 1 ? String.format(Locale.ROOT, " in %,d messages", report.messages()) : "", target,
+                report.seconds(), report.rowsPerSecond());
         out.flush();
         return 0;
     }

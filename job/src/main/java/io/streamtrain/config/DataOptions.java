@@ -95,12 +95,17 @@ public final class DataOptions {
     public static final ConfigOption<Long> SEED = key("data.seed").longType().defaultValue(42L)
             .withDescription("Seed of the generator, the shuffling and the held-out share.");
 
+    public static final ConfigOption<Integer> ROWS_PER_MESSAGE = key("data.rows-per-message").intType()
+            .defaultValue(1)
+            .withDescription("Rows `local`, `produce` and `bench` write into one Kafka message, back to back; more than "
+                    + "1 needs data.format=dense (fixed-length rows). The job reads dense messages of any number of rows.");
+
     public static final ConfigOption<Double> RATE = key("data.rate").doubleType().defaultValue(0.0)
             .withDescription("Rows per second streamed into Kafka (0 = as fast as the broker takes them).");
 
     static List<ConfigOption<?>> all() {
         return List.of(FORMAT, COLUMNS, FEATURES, FEATURES_ARRAY, LABEL, CLASSES, FEATURE_SCALE, MAX_ABS_VALUE,
                 MAX_ROW_BYTES, GENERATOR, FILE, HOLDOUT_FILE, HOLDOUT_FRACTION, HEADER, FASHION_MNIST_DIR,
-                CLASSES_FILTER, ROWS, HOLDOUT_ROWS, EPOCHS, SHUFFLE, SEED, RATE);
+                CLASSES_FILTER, ROWS, HOLDOUT_ROWS, EPOCHS, SHUFFLE, SEED, ROWS_PER_MESSAGE, RATE);
     }
 }

@@ -531,6 +531,12 @@ public final class StreamtrainConfig implements Serializable {
                     + "parsed into float32, so lower " + DataOptions.MAX_ABS_VALUE.key());
         }
         range(DataOptions.MAX_ROW_BYTES, 1, Integer.MAX_VALUE);
+        range(DataOptions.ROWS_PER_MESSAGE, 1, 65_536);
+        if (get(DataOptions.ROWS_PER_MESSAGE) > 1 && !get(DataOptions.FORMAT).equals("dense")) {
+            throw new ConfigException(DataOptions.ROWS_PER_MESSAGE.key() + ": " + get(DataOptions.ROWS_PER_MESSAGE)
+                    + " rows a message needs data.format=dense (fixed-length rows back to back), not "
+                    + get(DataOptions.FORMAT) + "; set it to 1");
+        }
         for (ConfigOption<String> topic : List.of(KafkaOptions.ROWS_TOPIC, KafkaOptions.DLQ_TOPIC,
                 KafkaOptions.PARAMS_TOPIC, KafkaOptions.HOLDOUT_TOPIC)) {
             boolean optional = topic == KafkaOptions.HOLDOUT_TOPIC;

@@ -2,10 +2,11 @@ package io.streamtrain.data;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
- * The compact binary row format ({@code data.format: dense}), version 1: one Kafka message per
- * row, little-endian, fixed length for a given model.
+ * The compact binary row format ({@code data.format: dense}), version 1: little-endian rows of a
+ * fixed length for a given model, one or several back to back in a Kafka message.
  *
  * <pre>
  *   offset 0  'S' 'D'        magic ("streamtrain dense")
@@ -20,6 +21,11 @@ import java.nio.ByteOrder;
  * scale of 1/255 reach the model in [0, 1]. Written by hand because it is the point: a
  * Fashion-MNIST image is 792 bytes in this format against about 2,200 as CSV integers, and
  * parsing it is a loop over bytes with no number syntax at all.
+ *
+ * <p>Rows are self-describing and of one length, so a message of k times that length carries k
+ * rows ({@code data.rows-per-message}): the consumer's and the source's work per Kafka record is
+ * then shared by k rows. Each row is checked on its own and a bad one goes to the dead letters
+ * alone, as its own bytes, while the rest of its message is trained on.
  */
 public final class DenseRowFormat implements RowFormat {
     private static final long serialVersionUID = 1L;
@@ -54,31 +60,71 @@ public final class DenseRowFormat implements RowFormat {
         return HEADER + 4 * labelWidth + features * (featureType == UINT8 ? 1 : 4);
     }
 
+    /**
+     * The rows in {@code message}: its length over the length of a row of the feature type its
+     * first row names, when that divides it; else 1 (the message is then parsed, and rejected,
+     * as one row, with the reason).
+     */
+    @Override
+    public int rowsIn(byte[] message) {
+        if (message.length < HEADER || message[0] != MAGIC_0 || message[1] != MAGIC_1 || message[2] != VERSION
+                || (message[3] != UINT8 && message[3] != FLOAT32)) {
+            return 1;
+        }
+        int rowBytes = rowBytes(schema.features(), schema.labelWidth(), message[3]);
+        return message.length > rowBytes && message.length % rowBytes == 0 ? message.length / rowBytes : 1;
+    }
+
+    @Override
+    public byte[] row(byte[] message, int row) {
+        if (row == 0 && rowsIn(message) == 1) {
+            return message;
+        }
+        int rowBytes = message.length / rowsIn(message);
+        return Arrays.copyOfRange(message, row * rowBytes, (row + 1) * rowBytes);
+    }
+
+    @Override
+    public String parse(byte[] message, int row, float[] x, int xOffset, float[] y, int yOffset) {
+        int rows = rowsIn(message);
+        if (rows == 1) {
+            return parse(message, x, xOffset, y, yOffset);
+        }
+        int rowBytes = message.length / rows;
+        return parse(message, row * rowBytes, rowBytes, x, xOffset, y, yOffset);
+    }
+
     @Override
     public String parse(byte[] row, float[] x, int xOffset, float[] y, int yOffset) {
         if (row.length > schema.maxRowBytes()) {
             return "row of " + row.length + " bytes exceeds data.max-row-bytes=" + schema.maxRowBytes();
         }
-        if (row.length < HEADER || row[0] != MAGIC_0 || row[1] != MAGIC_1) {
+        return parse(row, 0, row.length, x, xOffset, y, yOffset);
+    }
+
+    /** Parses the row in {@code b[from..from+length)}. */
+    private String parse(byte[] b, int from, int length, float[] x, int xOffset, float[] y, int yOffset) {
+        if (length < HEADER || b[from] != MAGIC_0 || b[from + 1] != MAGIC_1) {
             return "not a dense row (data.format=dense rows start with the bytes 'S' 'D')";
         }
-        if (row[2] != VERSION) {
-            return "dense row version " + (row[2] & 0xff) + " is not supported (only " + VERSION + ")";
+        if (b[from + 2] != VERSION) {
+            return "dense row version " + (b[from + 2] & 0xff) + " is not supported (only " + VERSION + ")";
         }
-        byte type = row[3];
+        byte type = b[from + 3];
         if (type != UINT8 && type != FLOAT32) {
             return "dense row feature type " + (type & 0xff) + " is neither 1 (uint8) nor 4 (float32)";
         }
         int n = schema.features();
         int lw = schema.labelWidth();
         int expected = rowBytes(n, lw, type);
-        if (row.length != expected) {
-            return "dense row of " + row.length + " bytes, expected " + expected + " (" + n + " "
-                    + (type == UINT8 ? "uint8" : "float32") + " features, " + lw + " label value" + (lw == 1 ? "" : "s") + ")";
+        if (length != expected) {
+            return "dense row of " + length + " bytes, expected " + expected + " (" + n + " "
+                    + (type == UINT8 ? "uint8" : "float32") + " features, " + lw + " label value" + (lw == 1 ? "" : "s")
+                    + ") or a message of several such rows";
         }
-        int at = HEADER;
+        int at = from + HEADER;
         if (schema.classifier()) {
-            int label = intAt(row, at);
+            int label = intAt(b, at);
             if (label < 0 || label >= schema.classes()) {
                 return "label " + label + " is not a class index in [0, " + schema.classes() + ")";
             }
@@ -86,7 +132,7 @@ public final class DenseRowFormat implements RowFormat {
             at += 4;
         } else {
             for (int k = 0; k < lw; k++, at += 4) {
-                float v = Float.intBitsToFloat(intAt(row, at));
+                float v = Float.intBitsToFloat(intAt(b, at));
                 if (!Float.isFinite(v) || Math.abs(v) > schema.maxAbsValue()) {
                     return "label value " + (k + 1) + " = " + v + (Float.isFinite(v)
                             ? " is beyond data.max-abs-value=" + schema.maxAbsValue() : " is not finite");
@@ -98,18 +144,18 @@ public final class DenseRowFormat implements RowFormat {
             // 0..255 is always finite and within any sensible data.max-abs-value: checked once
             if (255 > schema.maxAbsValue()) {
                 for (int i = 0; i < n; i++) {
-                    if ((row[at + i] & 0xff) > schema.maxAbsValue()) {
-                        return "feature " + (i + 1) + " = " + (row[at + i] & 0xff) + " is beyond data.max-abs-value="
+                    if ((b[at + i] & 0xff) > schema.maxAbsValue()) {
+                        return "feature " + (i + 1) + " = " + (b[at + i] & 0xff) + " is beyond data.max-abs-value="
                                 + schema.maxAbsValue();
                     }
                 }
             }
             for (int i = 0; i < n; i++) {
-                x[xOffset + i] = (row[at + i] & 0xff) * scale;
+                x[xOffset + i] = (b[at + i] & 0xff) * scale;
             }
         } else {
             for (int i = 0; i < n; i++, at += 4) {
-                float v = Float.intBitsToFloat(intAt(row, at));
+                float v = Float.intBitsToFloat(intAt(b, at));
                 if (!Float.isFinite(v) || Math.abs(v) > schema.maxAbsValue()) {
                     return "feature " + (i + 1) + " = " + v + (Float.isFinite(v)
                             ? " is beyond data.max-abs-value=" + schema.maxAbsValue() : " is not finite");

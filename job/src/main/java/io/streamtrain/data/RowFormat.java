@@ -26,4 +26,25 @@ public interface RowFormat extends Serializable {
      *     the setting to change
      */
     String parse(byte[] row, float[] x, int xOffset, float[] y, int yOffset);
+
+    /**
+     * The rows in one message: 1 for the text formats; the dense format may carry several
+     * fixed-length rows back to back ({@code data.rows-per-message}).
+     */
+    default int rowsIn(byte[] message) {
+        return 1;
+    }
+
+    /**
+     * Parses row {@code row} (from 0, below {@link #rowsIn}) of {@code message}, as
+     * {@link #parse(byte[], float[], int, float[], int)} parses a message of one row.
+     */
+    default String parse(byte[] message, int row, float[] x, int xOffset, float[] y, int yOffset) {
+        return parse(message, x, xOffset, y, yOffset);
+    }
+
+    /** The bytes of row {@code row} of {@code message}, as a dead letter carries them: the message itself when it holds one row. */
+    default byte[] row(byte[] message, int row) {
+        return message;
+    }
 }

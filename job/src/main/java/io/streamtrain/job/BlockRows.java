@@ -22,13 +22,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Parses raw rows, sends the ones that do not fit to the dead-letter output with a reason, and
- * cuts the rest into blocks of {@code batchSize} rows, each routed to the next shard in turn.
+ * cuts the rest into blocks of {@code batchSize} rows, each routed to the next shard in turn. A
+ * message may hold several rows (the dense format's {@code data.rows-per-message}); its rows are
+ * parsed, rejected and blocked one by one, and may fall into two blocks.
  *
  * <p>A custom operator rather than a ProcessFunction because it must see the end of input: there
  * it flushes the last partial block and then sends every shard an end-of-input marker, so
  * that the end travels with the data (the gradient workers may still hold blocks back for
  * flow control when the watermark says the input is over). A partial block is kept in
- * operator state as raw rows.
+ * operator state as raw rows, one a row (a row of a message of several is kept as its own
+ * bytes, with its message's position).
  */
 public final class BlockRows extends AbstractStreamOperator<RowBlock>
         implements OneInputStreamOperator<RawRow, RowBlock>, BoundedOneInput {
@@ -46,7 +49,9 @@ public final class BlockRows extends AbstractStreamOperator<RowBlock>
     private transient float[] labels;
     private transient int rows;
     private transient int rejected;
-    private transient List<RawRow> pending;
+    /** The messages of the partial block's rows, and which row of its message each is. */
+    private transient RawRow[] pendingMessages;
+    private transient int[] pendingRows;
     /** Per source partition (first {@code positions} entries): the offset after the last row consumed. */
     private transient int[] partitions;
     private transient long[] nextOffsets;
@@ -92,6 +97,12 @@ public final class BlockRows extends AbstractStreamOperator<RowBlock>
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
+        List<RawRow> pending = new ArrayList<>(rows);
+        for (int i = 0; i < rows; i++) {
+            RawRow m = pendingMessages[i];
+            byte[] row = format.row(m.value(), pendingRows[i]);
+            pending.add(row == m.value() ? m : new RawRow(row, m.topic(), m.partition(), m.offset()));
+        }
         pendingState.update(pending);
         countersState.update(List.of(counters(-1)));
     }
@@ -121,27 +132,42 @@ public final class BlockRows extends AbstractStreamOperator<RowBlock>
         nextOffsets[positions++] = nextOffset;
     }
 
-    private void add(RawRow row) {
-        consumed(row.partition(), row.offset() + 1);
+    private void add(RawRow message) {
+        consumed(message.partition(), message.offset() + 1);
+        int count;
+        try {
+            count = format.rowsIn(message.value());
+        } catch (RuntimeException e) {
+            count = 1; // parse() below meets the same bytes and gives the reason
+        }
+        for (int r = 0; r < count; r++) {
+            addRow(message, r, count);
+        }
+    }
+
+    private void addRow(RawRow message, int row, int count) {
         int fw = format.features();
         int lw = format.labelWidth();
         String reason;
         try {
-            reason = format.parse(row.value(), features, rows * fw, labels, rows * lw);
+            reason = format.parse(message.value(), row, features, rows * fw, labels, rows * lw);
         } catch (RuntimeException e) {
             // parsers return reasons and never throw; should one still fail on some row, that row
             // goes to the dead letters rather than failing the job on every restart (a poison pill)
-            LOG.warn("the row parser failed on the row at {}-{} offset {}; sent to the dead letters", row.topic(),
-                    row.partition(), row.offset(), e);
+            LOG.warn("the row parser failed on row {} of the message at {}-{} offset {}; sent to the dead letters",
+                    row, message.topic(), message.partition(), message.offset(), e);
             reason = "the row parser failed on this row: " + e;
         }
         if (reason != null) {
             rejected++;
-            output.collect(DEAD_LETTERS, new StreamRecord<>(
-                    new DeadLetter(row.value(), reason, row.topic(), row.partition(), row.offset())));
+            byte[] bytes = count == 1 ? message.value() : format.row(message.value(), row);
+            output.collect(DEAD_LETTERS, new StreamRecord<>(new DeadLetter(bytes,
+                    count == 1 ? reason : "row " + (row + 1) + " of " + count + " in the message: " + reason,
+                    message.topic(), message.partition(), message.offset())));
             return;
         }
-        pending.add(row);
+        pendingMessages[rows] = message;
+        pendingRows[rows] = row;
         rows++;
         if (rows == batchSize) {
             emit();
@@ -225,7 +251,8 @@ public final class BlockRows extends AbstractStreamOperator<RowBlock>
         features = new float[batchSize * format.features()];
         labels = new float[batchSize * format.labelWidth()];
         rows = 0;
-        pending = new ArrayList<>(batchSize);
+        pendingMessages = new RawRow[batchSize];
+        pendingRows = new int[batchSize];
         timeoutEpoch++;
     }
 }

@@ -71,6 +71,47 @@ class ProduceCommandITCase {
     }
 
     @Test
+    void denseRowsSeveralAMessageSplitBackIntoTheSameRows() throws Exception {
+        String[] result = produce("--topic", "dense-rows", "--dataset", "seed", "--rows", "100", "--no-shuffle",
+                "--partitions", "2", "--rows-per-message", "8", "--set", "data.format=dense");
+        assertThat(result[0]).as(result[2]).isEqualTo("0");
+        assertThat(result[1]).contains("sent 100 rows (1,600 bytes, 0.0 MB in 13 messages)");
+        List<ConsumerRecord<byte[], byte[]>> records = readAll("dense-rows");
+        // 13 messages (12 of 8 rows, the last of 4), message i to partition i mod 2: where a bounded read stops
+        assertThat(records).hasSize(13);
+        assertThat(records.stream().filter(r -> r.partition() == 0)).hasSize(7);
+        assertThat(io.streamtrain.connectors.kafka.SendRows.messagesPerPartition(100, 8, 2)).containsExactly(7, 6);
+        io.streamtrain.data.RowFormat dense = new io.streamtrain.data.DenseRowFormat(
+                io.streamtrain.data.RowSchema.classIndices(2, 2, 1e6, 1 << 20));
+        // in the order sent: partition 0 holds messages 0, 2, 4, ..., partition 1 messages 1, 3, ...
+        List<ConsumerRecord<byte[], byte[]>> inOrder = new ArrayList<>();
+        List<ConsumerRecord<byte[], byte[]>> p0 = records.stream().filter(r -> r.partition() == 0).toList();
+        List<ConsumerRecord<byte[], byte[]>> p1 = records.stream().filter(r -> r.partition() == 1).toList();
+        for (int i = 0; i < records.size(); i++) {
+            inOrder.add(i % 2 == 0 ? p0.get(i / 2) : p1.get(i / 2));
+        }
+        SeedData seed = new SeedData(42);
+        float[] x = new float[2];
+        float[] y = new float[1];
+        int row = 0;
+        for (ConsumerRecord<byte[], byte[]> r : inOrder) {
+            int rows = dense.rowsIn(r.value());
+            assertThat(rows).isEqualTo(row < 96 ? 8 : 4);
+            for (int k = 0; k < rows; k++, row++) {
+                assertThat(dense.parse(r.value(), k, x, 0, y, 0)).isNull();
+                float[] expected = new float[2];
+                int label = seed.row(row, expected, 0);
+                assertThat(dense.row(r.value(), k)).isEqualTo(io.streamtrain.data.DenseRowFormat.encode(label, expected, 0, 2));
+            }
+        }
+        assertThat(row).isEqualTo(100);
+
+        String[] csv = produce("--topic", "csv-packed", "--dataset", "seed", "--rows", "10", "--rows-per-message", "4");
+        assertThat(csv[0]).isNotEqualTo("0");
+        assertThat(csv[2]).contains("data.rows-per-message: 4 rows a message needs data.format=dense");
+    }
+
+    @Test
     void aJsonFileInItsOrderAndACsvFileWithoutItsHeader() throws Exception {
         Path json = Files.writeString(dir.resolve("rows.jsonl"),
                 "{\"x1\": 1, \"x2\": 2, \"y\": \"yes\"}\n\n{\"x1\": 3, \"x2\": 4, \"y\": \"no\"}\n{not json\n");

@@ -54,6 +54,8 @@ class BadConfigTest {
         "data.max-abs-value | 0 | 0.0 must be > 0.0",
         "data.max-abs-value | 1e39 | is beyond the largest 32-bit float",
         "data.max-row-bytes | 0 | 0 is out of range [1, 2147483647]",
+        "data.rows-per-message | 0 | 0 is out of range [1, 65536]",
+        "data.rows-per-message | 8 | 8 rows a message needs data.format=dense (fixed-length rows back to back), not csv",
         "data.feature-scale | 0 | must be a finite number > 0",
         "data.holdout-fraction | 1 | must be in [0, 1)",
         "data.epochs | 0 | out of range [1, 1000000]",

@@ -121,4 +121,88 @@ class BlockRowsTest {
         assertThat(h.extractOutputValues().stream().mapToInt(RowBlock::rows).sum()).isEqualTo(1);
         h.close();
     }
+
+    private static byte[] concat(byte[]... rows) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (byte[] r : rows) {
+            out.writeBytes(r);
+        }
+        return out.toByteArray();
+    }
+
+    /** Dense rows 3 a message into blocks of 4: a message falls into two blocks, a bad row goes alone. */
+    @Test
+    void messagesOfSeveralRowsAreBlockedRowByRowAndABadRowIsADeadLetterAlone() throws Exception {
+        RowFormat dense = Format.DENSE.rowFormat("seed");
+        byte[][] rows = new byte[9][];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = good(Format.DENSE, i);
+        }
+        byte[] bad = io.streamtrain.data.DenseRowFormat.encode(5, new float[] {0.5f, 0.5f}, 0, 2);
+        var h = harness(dense);
+        h.processElement(new StreamRecord<>(new RawRow(concat(rows[0], rows[1], rows[2]), "rows", 0, 10)));
+        h.processElement(new StreamRecord<>(new RawRow(concat(rows[3], bad, rows[4]), "rows", 0, 11)));
+        h.processElement(new StreamRecord<>(new RawRow(concat(rows[5], rows[6], rows[7]), "rows", 0, 12)));
+        h.endInput();
+
+        List<DeadLetter> letters = h.getSideOutput(BlockRows.DEAD_LETTERS).stream().map(StreamRecord::getValue).toList();
+        assertThat(letters).singleElement().satisfies(l -> {
+            assertThat(l.value()).isEqualTo(bad);
+            assertThat(l.reason()).isEqualTo("row 2 of 3 in the message: label 5 is not a class index in [0, 2)");
+            assertThat(l.offset()).isEqualTo(11);
+        });
+        List<RowBlock> blocks = h.extractOutputValues().stream().filter(b -> !b.endOfInput()).toList();
+        assertThat(blocks).extracting(RowBlock::rows).containsExactly(4, 4);
+        assertThat(blocks.stream().mapToInt(RowBlock::rejected).sum()).isEqualTo(1);
+        float[] expected = new float[2 * 8];
+        float[] labels = new float[8];
+        for (int i = 0; i < 8; i++) {
+            assertThat(dense.parse(rows[i], expected, 2 * i, labels, i)).isNull();
+        }
+        assertThat(concatFloats(blocks.get(0).features(), blocks.get(1).features())).containsExactly(expected);
+        assertThat(concatFloats(blocks.get(0).labels(), blocks.get(1).labels())).containsExactly(labels);
+        // the first block ends inside the second message, whose offset it counts as consumed
+        assertThat(blocks.get(0).nextOffsets()).containsExactly(12L);
+        assertThat(blocks.get(1).nextOffsets()).containsExactly(13L);
+        h.close();
+    }
+
+    /** A partial block holding the rest of a message is kept row by row in a checkpoint and restored. */
+    @Test
+    void theRestOfAMessageInAPartialBlockSurvivesARestore() throws Exception {
+        RowFormat dense = Format.DENSE.rowFormat("seed");
+        byte[][] rows = new byte[6][];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = good(Format.DENSE, i);
+        }
+        org.apache.flink.runtime.checkpoint.OperatorSubtaskState checkpoint;
+        try (var h = harness(dense)) {
+            h.processElement(new StreamRecord<>(new RawRow(concat(rows[0], rows[1], rows[2]), "rows", 0, 0)));
+            h.processElement(new StreamRecord<>(new RawRow(concat(rows[3], rows[4], rows[5]), "rows", 0, 1)));
+            assertThat(h.extractOutputValues()).extracting(RowBlock::rows).containsExactly(4);
+            checkpoint = h.snapshot(1, 0);
+        }
+        try (var restored = new OneInputStreamOperatorTestHarness<>(new BlockRows(dense, BATCH, 0, new int[] {3}))) {
+            restored.initializeState(checkpoint);
+            restored.open();
+            restored.endInput();
+            List<RowBlock> blocks = restored.extractOutputValues().stream().filter(b -> !b.endOfInput()).toList();
+            assertThat(blocks).singleElement().satisfies(b -> {
+                assertThat(b.rows()).isEqualTo(2);
+                float[] expected = new float[4];
+                float[] labels = new float[2];
+                assertThat(dense.parse(rows[4], expected, 0, labels, 0)).isNull();
+                assertThat(dense.parse(rows[5], expected, 2, labels, 1)).isNull();
+                assertThat(b.features()).containsExactly(expected);
+                assertThat(b.labels()).containsExactly(labels);
+                assertThat(b.nextOffsets()).containsExactly(2L);
+            });
+        }
+    }
+
+    private static float[] concatFloats(float[] a, float[] b) {
+        float[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
 }

@@ -109,6 +109,29 @@ class SeedLoopITCase extends LocalLoopTestBase {
     }
 
     @Test
+    void denseRowsSeveralAMessageAreEachTrainedOnce() throws Exception {
+        // 20,000 rows, 7 a message (2,858 messages, the last of 5 rows), in blocks of 64: messages
+        // straddle blocks, and every row is trained exactly once
+        StreamtrainConfig config = config(Map.of("data.format", "dense", "data.rows-per-message", "7",
+                "data.rows", "20000", "sink.every-versions", "1000"));
+        kafka.createTopics(Map.of("rows", 2, "rows.dlq", 2, "params", 1, "rows.holdout", 1));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+
+        LocalRun.ModelResult result = new LocalRun(config, dir, List.of()).run(env, Duration.ofMinutes(3)).model("seed");
+
+        assertThat(result.rowsTrained()).isEqualTo(20_000);
+        assertThat(result.rowsRejected()).isZero();
+        assertThat(result.holdoutAccuracy()).isGreaterThanOrEqualTo(0.99);
+        List<ModelSnapshot> snapshots = SnapshotReader.all(snapshotUrl(), "", "seed");
+        ModelSnapshot last = snapshots.get(snapshots.size() - 1);
+        assertThat(last.last()).isTrue();
+        assertThat(last.rowsTrained()).isEqualTo(20_000);
+        // offsets count messages: 1,429 on each partition
+        assertThat(last.sourceOffsets()).isEqualTo("rows:0=1429,1=1429");
+    }
+
+    @Test
     void firstUpdateEqualsTheReferenceTrainersStep() throws Exception {
         // one partition, one worker, one block per window: the first block is computed on
         // version 0, so version 1 is exactly one reference step on rows 0..63 (and no held-out

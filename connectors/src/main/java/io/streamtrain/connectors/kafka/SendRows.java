@@ -1,5 +1,6 @@
 package io.streamtrain.connectors.kafka;
 
+import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.Map;
@@ -16,9 +17,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * Streams rows into a Kafka topic, row i to partition i mod partitions (so each partition's
+ * Streams rows into a Kafka topic, message i to partition i mod partitions (so each partition's
  * share, and where a bounded run stops, is known up front), optionally at a limited rate, and
- * checks that the broker acknowledged every row.
+ * checks that the broker acknowledged every message. A message holds one row, or for a format
+ * of fixed-length, self-delimiting rows (dense) several rows back to back.
  *
  * <p>Before sending it waits until every partition of the topic answers (see {@link KafkaTopics}:
  * rows sent to a topic created a moment ago can otherwise be lost silently).
@@ -26,8 +28,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class SendRows {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
 
-    /** What was sent: rows and value bytes, acknowledged by the broker, and how long it took. */
-    public record Report(long rows, long bytes, double seconds) {
+    /** What was sent: rows, messages and value bytes, acknowledged by the broker, and how long it took. */
+    public record Report(long rows, long messages, long bytes, double seconds) {
         public double rowsPerSecond() {
             return seconds > 0 ? rows / seconds : Double.NaN;
         }
@@ -71,7 +73,7 @@ public final class SendRows {
     }
 
     /**
-     * Sends every row of {@code rows}, row i to partition {@code i mod partitions}.
+     * Sends every row of {@code rows}, one a message, row i to partition {@code i mod partitions}.
      *
      * @param rowsPerSecond at most this many rows per second (0 = no limit)
      * @param progress called with the number of rows handed to the producer, now and then
@@ -79,6 +81,35 @@ public final class SendRows {
      */
     public Report send(Iterator<byte[]> rows, int partitions, double rowsPerSecond, LongConsumer progress)
             throws Exception {
+        return send(rows, 1, partitions, rowsPerSecond, progress);
+    }
+
+    /**
+     * The messages each partition receives when {@code rows} rows are sent {@code rowsPerMessage}
+     * a message to {@code partitions} partitions: where a bounded read of them stops.
+     */
+    public static long[] messagesPerPartition(long rows, int rowsPerMessage, int partitions) {
+        long messages = (rows + rowsPerMessage - 1) / rowsPerMessage;
+        long[] counts = new long[partitions];
+        for (int p = 0; p < partitions; p++) {
+            counts[p] = messages / partitions + (p < messages % partitions ? 1 : 0);
+        }
+        return counts;
+    }
+
+    /**
+     * Sends every row of {@code rows}, {@code rowsPerMessage} consecutive rows concatenated into
+     * each message (the last may hold fewer), message i to partition {@code i mod partitions}.
+     *
+     * @param rowsPerSecond at most this many rows per second (0 = no limit)
+     * @param progress called with the number of rows handed to the producer, now and then
+     * @throws IllegalStateException when a message was not acknowledged (the first failure is its cause)
+     */
+    public Report send(Iterator<byte[]> rows, int rowsPerMessage, int partitions, double rowsPerSecond,
+            LongConsumer progress) throws Exception {
+        if (rowsPerMessage < 1) {
+            throw new IllegalArgumentException("rows per message must be at least 1, got " + rowsPerMessage);
+        }
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
@@ -90,8 +121,11 @@ public final class SendRows {
         props.putAll(producerProperties);
         AtomicReference<Exception> failure = new AtomicReference<>();
         AtomicLong acknowledged = new AtomicLong();
+        AtomicLong acknowledgedRows = new AtomicLong();
         AtomicLong acknowledgedBytes = new AtomicLong();
         long sent = 0;
+        long messages = 0;
+        ByteArrayOutputStream packed = new ByteArrayOutputStream();
         long start = System.nanoTime();
         // a hand-written pacer: row i leaves no earlier than start + i / rate (no rate-limiter
         // library is on the class path, and this needs nothing more)
@@ -106,17 +140,31 @@ public final class SendRows {
                     }
                 }
                 byte[] value = rows.next();
+                int inMessage = 1;
+                if (rowsPerMessage > 1) {
+                    packed.reset();
+                    packed.writeBytes(value);
+                    while (inMessage < rowsPerMessage && rows.hasNext()) {
+                        packed.writeBytes(rows.next());
+                        inMessage++;
+                    }
+                    value = packed.toByteArray();
+                }
                 int size = value.length;
-                producer.send(new ProducerRecord<>(topic, (int) (sent % partitions), null, value), (meta, e) -> {
+                int messageRows = inMessage;
+                producer.send(new ProducerRecord<>(topic, (int) (messages % partitions), null, value), (meta, e) -> {
                     if (e != null) {
                         failure.compareAndSet(null, e);
                     } else {
                         acknowledged.incrementAndGet();
+                        acknowledgedRows.addAndGet(messageRows);
                         acknowledgedBytes.addAndGet(size);
                     }
                 });
-                sent++;
-                if ((sent & 0xfff) == 0) {
+                messages++;
+                long before = sent;
+                sent += inMessage;
+                if ((sent >>> 12) != (before >>> 12)) {
                     progress.accept(sent);
                 }
             }
@@ -125,13 +173,13 @@ public final class SendRows {
         double seconds = (System.nanoTime() - start) / 1e9;
         progress.accept(sent);
         if (failure.get() != null) {
-            throw new IllegalStateException("writing to topic " + topic + " failed after " + acknowledged.get()
+            throw new IllegalStateException("writing to topic " + topic + " failed after " + acknowledgedRows.get()
                     + " acknowledged rows: " + failure.get().getMessage(), failure.get());
         }
-        if (acknowledged.get() != sent) {
-            throw new IllegalStateException("the broker acknowledged " + acknowledged.get() + " of " + sent
-                    + " rows sent to " + topic);
+        if (acknowledged.get() != messages) {
+            throw new IllegalStateException("the broker acknowledged " + acknowledged.get() + " of " + messages
+                    + " messages (" + acknowledgedRows.get() + " of " + sent + " rows) sent to " + topic);
         }
-        return new Report(sent, acknowledgedBytes.get(), seconds);
+        return new Report(sent, messages, acknowledgedBytes.get(), seconds);
     }
 }
