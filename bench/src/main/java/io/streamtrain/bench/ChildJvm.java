@@ -57,6 +57,10 @@ final class ChildJvm {
         Path requestFile = work.resolve(label + ".request.json");
         Path resultFile = work.resolve(label + ".result.json");
         Path log = work.resolve(label + ".log");
+        if (profileDir != null) {
+            // Flink runs also sample every thread's CPU time over the measured interval (CpuProfile)
+            request = request.deepCopy().put("cpu_profile", profileDir.resolve(label + ".collapsed").toString());
+        }
         Json.MAPPER.writeValue(requestFile.toFile(), request);
         Files.deleteIfExists(resultFile);
         Path tmp = Files.createDirectories(work.resolve("tmp"));

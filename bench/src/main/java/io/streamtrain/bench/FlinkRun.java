@@ -55,6 +55,8 @@ final class FlinkRun {
             job.build(env);
         }
         long submit = System.currentTimeMillis();
+        CpuProfile profile = request.hasNonNull("cpu_profile")
+                ? CpuProfile.fromFirstRow(java.nio.file.Path.of(request.get("cpu_profile").asText())) : null;
         JobClient client = env.executeAsync(config.get(io.streamtrain.config.JobOptions.NAME) + "-bench-" + mode);
         var result = client.getJobExecutionResult();
         try {
@@ -66,6 +68,9 @@ final class FlinkRun {
         long end = System.currentTimeMillis();
 
         ObjectNode out = Json.MAPPER.createObjectNode();
+        if (profile != null) {
+            out.put("cpu_profile", profile.stop());
+        }
         out.put("jvm_start_millis", java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime());
         out.put("submit_millis", submit);
         out.put("job_end_millis", end);

@@ -36,8 +36,71 @@ final class ProfileSummary {
      */
     static Path write(Path jfr, long fromMillis, long toMillis) throws IOException {
         Path txt = jfr.resolveSibling(jfr.getFileName().toString().replace(".jfr", ".txt"));
-        Files.writeString(txt, summarize(jfr, fromMillis, toMillis));
+        String summary = summarize(jfr, fromMillis, toMillis);
+        Path collapsed = jfr.resolveSibling(jfr.getFileName().toString().replace(".jfr", ".collapsed"));
+        if (Files.exists(collapsed)) {
+            summary = summarizeCollapsed(collapsed) + "\n" + summary;
+        }
+        Files.writeString(txt, summary);
         return txt;
+    }
+
+    /**
+     * Summarizes the CPU samples async-profiler wrote over the measured interval ({@link
+     * CpuProfile}): by thread, with the JIT compilers' and the garbage collector's threads each
+     * counted as one, by top frame, and by innermost streamtrain frame. One sample is 5 ms of CPU.
+     */
+    static String summarizeCollapsed(Path collapsed) throws IOException {
+        Map<String, Integer> threads = new HashMap<>();
+        Map<String, Integer> topFrames = new HashMap<>();
+        Map<String, Integer> ours = new HashMap<>();
+        int total = 0;
+        for (String line : Files.readAllLines(collapsed)) {
+            int space = line.lastIndexOf(' ');
+            if (space < 0) {
+                continue;
+            }
+            int n = Integer.parseInt(line.substring(space + 1).trim());
+            String[] frames = line.substring(0, space).split(";");
+            total += n;
+            threads.merge(threadGroup(frames[0]), n, Integer::sum);
+            topFrames.merge(shortFrame(frames[frames.length - 1]), n, Integer::sum);
+            String our = "(no streamtrain frame)";
+            for (int i = frames.length - 1; i > 0; i--) {
+                if (frames[i].startsWith("io/streamtrain/") && !frames[i].startsWith("io/streamtrain/bench/")) {
+                    our = shortFrame(frames[i]);
+                    break;
+                }
+            }
+            ours.merge(our, n, Integer::sum);
+        }
+        StringBuilder sb = new StringBuilder();
+        sb.append(collapsed.getFileName()).append(String.format(Locale.ROOT,
+                ": %d CPU samples of 5 ms (%.1f CPU-seconds) from the first row read to the job's end, every thread "
+                        + "(async-profiler, interval timer)%n", total, total * 0.005));
+        table(sb, "CPU by thread", threads, total);
+        table(sb, "CPU by top frame (self time)", topFrames, total);
+        table(sb, "CPU by innermost streamtrain frame", ours, total);
+        return sb.toString();
+    }
+
+    /** A thread's name without its ids; the JIT compilers' threads as one, the collector's as one. */
+    static String threadGroup(String frame) {
+        String name = frame.replaceAll("^\\[|\\]$", "").replaceAll(" tid=\\d+$", "").replaceAll("#\\d+$", "");
+        if (name.contains("CompilerThre")) {
+            return "JIT compilers (C1, C2)";
+        }
+        if (name.startsWith("GC Thread") || name.equals("VM Thread") || name.startsWith("G1 ")) {
+            return "garbage collector (and the VM thread)";
+        }
+        return name.replaceAll("producer-\\d+", "producer-N").replaceAll("adminclient-\\d+", "adminclient-N")
+                .replaceAll("dispatcher-\\d+", "dispatcher-N").replaceAll("thread-\\d+$", "thread-N");
+    }
+
+    /** {@code io/streamtrain/nn/Adam.update} as {@code Adam.update}; native frames as they are. */
+    private static String shortFrame(String frame) {
+        int slash = frame.lastIndexOf('/');
+        return slash >= 0 && frame.indexOf('.', slash) > 0 ? frame.substring(slash + 1) : frame;
     }
 
     static String summarize(Path jfr, long fromMillis, long toMillis) throws IOException {
