@@ -85,6 +85,22 @@ public final class DenseRowFormat implements RowFormat {
     }
 
     @Override
+    public boolean features8(byte[] message, int row, byte[] into, int offset) {
+        int rowBytes = message.length / rowsIn(message);
+        int from = row * rowBytes;
+        if (message[from + 3] != UINT8) {
+            return false;
+        }
+        System.arraycopy(message, from + HEADER + 4 * schema.labelWidth(), into, offset, schema.features());
+        return true;
+    }
+
+    @Override
+    public float scale8() {
+        return scale;
+    }
+
+    @Override
     public String parse(byte[] message, int row, float[] x, int xOffset, float[] y, int yOffset) {
         int rows = rowsIn(message);
         if (rows == 1) {

@@ -47,4 +47,21 @@ public interface RowFormat extends Serializable {
     default byte[] row(byte[] message, int row) {
         return message;
     }
+
+    /**
+     * Copies the features of row {@code row} of {@code message}, which {@link #parse} accepted,
+     * as unsigned 8-bit values into {@code into[offset..offset+features)}, when the row carries
+     * them so (the dense format's uint8 rows); each times {@link #scale8()} is the float parse
+     * wrote. Blocks whose rows all have 8-bit features travel and wait in that form.
+     *
+     * @return false, copying nothing, when the row's features are not 8-bit values
+     */
+    default boolean features8(byte[] message, int row, byte[] into, int offset) {
+        return false;
+    }
+
+    /** The factor of {@link #features8}'s values, the one {@link #parse} applies. */
+    default float scale8() {
+        return 1f;
+    }
 }

@@ -46,6 +46,9 @@ public final class BlockRows extends AbstractStreamOperator<RowBlock>
     private final int[] shardKeys;
 
     private transient float[] features;
+    /** The block's features as 8-bit values while every row so far had them (else null, and {@code all8} false). */
+    private transient byte[] features8;
+    private transient boolean all8;
     private transient float[] labels;
     private transient int rows;
     private transient int rejected;
@@ -166,6 +169,12 @@ public final class BlockRows extends AbstractStreamOperator<RowBlock>
                     message.topic(), message.partition(), message.offset())));
             return;
         }
+        if (all8) {
+            if (features8 == null) {
+                features8 = new byte[batchSize * fw];
+            }
+            all8 = format.features8(message.value(), row, features8, rows * fw);
+        }
         pendingMessages[rows] = message;
         pendingRows[rows] = row;
         rows++;
@@ -214,15 +223,25 @@ public final class BlockRows extends AbstractStreamOperator<RowBlock>
         int fw = format.features();
         int lw = format.labelWidth();
         RowBlock consumed = counters(0);
-        RowBlock block = new RowBlock(shardKeys[nextShard], rows, rejected,
-                rows == batchSize ? features : Arrays.copyOf(features, rows * fw),
-                rows == batchSize ? labels : Arrays.copyOf(labels, rows * lw),
-                consumed.partitions(), consumed.nextOffsets(), false);
+        float[] blockLabels = rows == batchSize ? labels : Arrays.copyOf(labels, rows * lw);
+        boolean bytes = all8 && rows > 0;
+        RowBlock block = bytes
+                ? RowBlock.ofBytes(shardKeys[nextShard], rows, rejected,
+                        rows == batchSize ? features8 : Arrays.copyOf(features8, rows * fw), format.scale8(), blockLabels,
+                        consumed.partitions(), consumed.nextOffsets())
+                : new RowBlock(shardKeys[nextShard], rows, rejected,
+                        rows == batchSize ? features : Arrays.copyOf(features, rows * fw), blockLabels,
+                        consumed.partitions(), consumed.nextOffsets(), false);
         nextShard = (nextShard + 1) % shardKeys.length;
         output.collect(new StreamRecord<>(block));
         rejected = 0;
         positions = 0;
-        newBlock();
+        if (bytes || rows < batchSize) {
+            // the block did not take the float buffer: the next one parses into it again
+            resetBlock();
+        } else {
+            newBlock();
+        }
     }
 
     private RowBlock counters(int shardKey) {
@@ -249,7 +268,14 @@ public final class BlockRows extends AbstractStreamOperator<RowBlock>
 
     private void newBlock() {
         features = new float[batchSize * format.features()];
+        resetBlock();
+    }
+
+    /** Starts a block that parses into the present float buffer. */
+    private void resetBlock() {
         labels = new float[batchSize * format.labelWidth()];
+        features8 = null;
+        all8 = true;
         rows = 0;
         pendingMessages = new RawRow[batchSize];
         pendingRows = new int[batchSize];

@@ -142,6 +142,8 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
         ModelVersion newest;
         /** Local mode: the replica of each shard of this worker. */
         final Map<Integer, Replica> replicas = new TreeMap<>();
+        /** Where a block's 8-bit features are turned into floats. */
+        float[] features;
 
         Learner(ModelSpec spec, DataType dtype, int batchSize) {
             this.spec = spec;
@@ -159,6 +161,15 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
          * job resumed from a savepoint was built with a start point after the versions its own
          * earlier run published, yet those are its timeline.
          */
+        /** The block's features as floats (decoded into this learner's buffer when they travel as 8-bit values). */
+        float[] features(RowBlock block) {
+            float[] x = block.features(features);
+            if (block.features8() != null) {
+                features = x;
+            }
+            return x;
+        }
+
         boolean isAfterStart(ModelVersion version) {
             if (newest != null) {
                 return true;
@@ -539,7 +550,7 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
     private static void trainLocal(Learner learner, int shardKey, RowBlock block) {
         Replica r = replica(learner, shardKey);
         learner.network.setParameters(r.theta);
-        BatchStats stats = learner.network.gradient(block.features(), block.labels(), block.rows(), learner.gradient);
+        BatchStats stats = learner.network.gradient(learner.features(block), block.labels(), block.rows(), learner.gradient);
         r.lossSum += stats.lossSum();
         r.correct += stats.correct();
         r.rejected += block.rejected();
@@ -585,7 +596,7 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
         long correct = 0;
         double[] g;
         if (block.rows() > 0) {
-            BatchStats stats = learner.network.gradient(block.features(), block.labels(), block.rows(), learner.gradient);
+            BatchStats stats = learner.network.gradient(learner.features(block), block.labels(), block.rows(), learner.gradient);
             lossSum = stats.lossSum();
             correct = stats.correct();
             g = learner.gradient.clone();

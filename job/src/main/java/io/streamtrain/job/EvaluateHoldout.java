@@ -139,9 +139,14 @@ public final class EvaluateHoldout extends KeyedBroadcastProcessFunction<String,
                 id -> Kernel.AUTO.create(spec.architecture(), DataType.DOUBLE, batchSize));
         network.setParameters(snapshot.parameters());
         Evaluation evaluation = new Evaluation(spec.architecture());
+        float[] x = null;
         for (Map.Entry<String, RowBlock> e : rows.immutableEntries()) {
             RowBlock b = e.getValue();
-            network.evaluate(b.features(), b.labels(), b.rows(), evaluation);
+            float[] features = b.features(x);
+            if (b.features8() != null) {
+                x = features;
+            }
+            network.evaluate(features, b.labels(), b.rows(), evaluation);
         }
         ModelSnapshot scored = snapshot.withHoldout(evaluation.loss(), evaluation.accuracy(), evaluation.precision(),
                 evaluation.recall(), evaluation.f1());

@@ -33,7 +33,15 @@ public final class RowBlockSerializer extends RecordSerializer<RowBlock> {
         out.writeInt(b.rows());
         out.writeInt(b.rejected());
         out.writeBoolean(b.endOfInput());
-        arrays().writeFloats(b.features(), out);
+        if (b.features8() != null) {
+            // 8-bit features: a negative length (-1 - n) where float features write n, then the
+            // scale and the bytes; blocks written before this existed read as before
+            out.writeInt(-1 - b.features8().length);
+            out.writeFloat(b.scale8());
+            out.write(b.features8());
+        } else {
+            arrays().writeFloats(b.features(), out);
+        }
         arrays().writeFloats(b.labels(), out);
         arrays().writeInts(b.partitions(), out);
         arrays().writeLongs(b.nextOffsets(), out);
@@ -45,7 +53,15 @@ public final class RowBlockSerializer extends RecordSerializer<RowBlock> {
         int rows = in.readInt();
         int rejected = in.readInt();
         boolean end = in.readBoolean();
-        return new RowBlock(shardKey, rows, rejected, arrays().readFloats(in), arrays().readFloats(in),
+        int n = in.readInt();
+        if (n < 0) {
+            float scale = in.readFloat();
+            byte[] features8 = new byte[-1 - n];
+            in.readFully(features8);
+            return new RowBlock(shardKey, rows, rejected, new float[0], arrays().readFloats(in), arrays().readInts(in),
+                    arrays().readLongs(in), end, features8, scale);
+        }
+        return new RowBlock(shardKey, rows, rejected, arrays().readFloats(n, in), arrays().readFloats(in),
                 arrays().readInts(in), arrays().readLongs(in), end);
     }
 

@@ -200,6 +200,42 @@ class BlockRowsTest {
         }
     }
 
+    /** Blocks of rows with 8-bit features travel as those bytes; one float row makes the block floats. */
+    @Test
+    void blocksOfEightBitRowsCarryTheBytesAndGiveTheParsersFloats() throws Exception {
+        io.streamtrain.data.DenseRowFormat pixels = new io.streamtrain.data.DenseRowFormat(
+                new io.streamtrain.data.RowSchema(3, 1, 2, List.of(), 1 / 255.0, 255, 100));
+        var h = harness(pixels);
+        byte[][] rows = new byte[8][];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = io.streamtrain.data.DenseRowFormat.encode(i % 2,
+                    new byte[] {(byte) (i * 30), (byte) (255 - i), (byte) (i * 7)}, 0, 3);
+        }
+        // the second block holds one row of float features
+        rows[6] = io.streamtrain.data.DenseRowFormat.encode(0, new float[] {1f, 2f, 3f}, 0, 3);
+        h.processElement(new StreamRecord<>(new RawRow(concat(rows[0], rows[1], rows[2], rows[3]), "rows", 0, 0)));
+        for (int i = 4; i < 8; i++) {
+            h.processElement(new StreamRecord<>(new RawRow(rows[i], "rows", 0, i - 3)));
+        }
+        List<RowBlock> blocks = h.extractOutputValues();
+        assertThat(blocks).hasSize(2);
+        float[] expected = new float[3 * 8];
+        float[] labels = new float[8];
+        for (int i = 0; i < 8; i++) {
+            assertThat(pixels.parse(rows[i], expected, 3 * i, labels, i)).isNull();
+        }
+        RowBlock first = blocks.get(0);
+        assertThat(first.features8()).hasSize(12);
+        assertThat(first.features()).isEmpty();
+        assertThat(first.features(null)).containsExactly(java.util.Arrays.copyOfRange(expected, 0, 12));
+        assertThat(first.labels()).containsExactly(java.util.Arrays.copyOfRange(labels, 0, 4));
+        RowBlock second = blocks.get(1);
+        assertThat(second.features8()).isNull();
+        assertThat(second.features()).containsExactly(java.util.Arrays.copyOfRange(expected, 12, 24));
+        assertThat(second.features(new float[100])).isSameAs(second.features());
+        h.close();
+    }
+
     private static float[] concatFloats(float[] a, float[] b) {
         float[] c = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, c, a.length, b.length);

@@ -87,6 +87,28 @@ class RecordSerializersTest {
         assertSameRecord(roundTrip(RowBlock.class, block), block);
         RowBlock end = new RowBlock(1, 0, 0, new float[0], new float[0], new int[0], new long[0], true);
         assertSameRecord(roundTrip(RowBlock.class, end), end);
+        byte[] pixels = new byte[3 * 784];
+        RANDOM.nextBytes(pixels);
+        RowBlock bytes = RowBlock.ofBytes(7, 3, 2, pixels, 1 / 255f, floats(3), new int[] {0, 1}, new long[] {41, 9});
+        RowBlock back = roundTrip(RowBlock.class, bytes);
+        assertSameRecord(back, bytes);
+        assertThat(back.features()).isEmpty();
+        assertThat(back.features(null)).hasSize(3 * 784).contains((pixels[5] & 0xff) * (1 / 255f), org.assertj.core.data.Index.atIndex(5));
+    }
+
+    /** A block of 8-bit features takes a quarter of the bytes of the same floats. */
+    @Test
+    void eightBitBlocksAreAQuarterOfTheFloats() throws IOException {
+        byte[] pixels = new byte[256 * 784];
+        RowBlock bytes = RowBlock.ofBytes(0, 256, 0, pixels, 1 / 255f, new float[256], new int[] {0}, new long[] {1});
+        RowBlock floats = new RowBlock(0, 256, 0, bytes.features(null), new float[256], new int[] {0}, new long[] {1},
+                false);
+        TypeSerializer<RowBlock> serializer = TypeInformation.of(RowBlock.class).createSerializer(new SerializerConfigImpl());
+        DataOutputSerializer a = new DataOutputSerializer(64);
+        serializer.serialize(bytes, a);
+        DataOutputSerializer b = new DataOutputSerializer(64);
+        serializer.serialize(floats, b);
+        assertThat(a.length()).isEqualTo(b.length() - 3 * 256 * 784 + 4);
     }
 
     @Test

@@ -45,7 +45,14 @@ public final class BulkArrays {
     }
 
     public float[] readFloats(DataInputView in) throws IOException {
-        int n = length(in);
+        return readFloats(length(in), in);
+    }
+
+    /** The values of a float array whose length {@code n} was read already. */
+    public float[] readFloats(int n, DataInputView in) throws IOException {
+        if (n < 0) {
+            throw new IOException("corrupt array length " + n);
+        }
         if (n == 0) {
             return NO_FLOATS;
         }
