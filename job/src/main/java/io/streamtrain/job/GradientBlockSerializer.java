@@ -13,7 +13,12 @@ import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
-/** Flink's serializer of {@link GradientBlock}, shuffled from the gradient workers to the updater. */
+/**
+ * Flink's serializer of {@link GradientBlock}, shuffled from the gradient workers to the updater
+ * and held in the updater's window state. A gradient computed in float32 (every value exactly a
+ * float) travels as floats, half the bytes, and reads back as the same doubles; older blocks,
+ * written as doubles, still read.
+ */
 public final class GradientBlockSerializer extends RecordSerializer<GradientBlock> {
     private static final long serialVersionUID = 1L;
 
@@ -38,7 +43,7 @@ public final class GradientBlockSerializer extends RecordSerializer<GradientBloc
         out.writeLong(g.correct());
         out.writeInt(g.rejected());
         out.writeBoolean(g.endOfInput());
-        arrays().writeDoubles(g.gradient(), out);
+        arrays().writeCompactDoubles(g.gradient(), out);
         arrays().writeInts(g.partitions(), out);
         arrays().writeLongs(g.nextOffsets(), out);
     }
@@ -54,7 +59,7 @@ public final class GradientBlockSerializer extends RecordSerializer<GradientBloc
         long correct = in.readLong();
         int rejected = in.readInt();
         boolean end = in.readBoolean();
-        return new GradientBlock(model, shardKey, baseGeneration, baseVersion, arrays().readDoubles(in), rows, lossSum,
+        return new GradientBlock(model, shardKey, baseGeneration, baseVersion, arrays().readCompactDoubles(in), rows, lossSum,
                 correct, rejected, end, arrays().readInts(in), arrays().readLongs(in));
     }
 

@@ -118,6 +118,44 @@ class RecordSerializersTest {
         assertSameRecord(roundTrip(GradientBlock.class, block), block);
     }
 
+    /**
+     * A gradient computed in float32 (every value exactly a float) travels as floats: half the
+     * bytes, and the same doubles back, bit for bit (signed zeros and infinities included); one
+     * value that is not a float keeps the whole array in doubles.
+     */
+    @Test
+    void floatGradientsTravelInHalfTheBytesAndComeBackBitForBit() throws IOException {
+        double[] exact = new double[101_770];
+        for (int i = 0; i < exact.length; i++) {
+            exact[i] = (float) (RANDOM.nextGaussian() * 1e-3);
+        }
+        exact[1] = -0.0;
+        exact[2] = Double.POSITIVE_INFINITY;
+        exact[3] = Float.MIN_VALUE;
+        GradientBlock floats = new GradientBlock("fashion", 3, 2, 99, exact, 256, 41.5, 100, 0, false,
+                new int[] {1}, new long[] {12});
+        GradientBlock back = roundTrip(GradientBlock.class, floats);
+        assertSameRecord(back, floats);
+        for (int i = 0; i < exact.length; i++) {
+            assertThat(Double.doubleToRawLongBits(back.gradient()[i])).as("value %d", i)
+                    .isEqualTo(Double.doubleToRawLongBits(exact[i]));
+        }
+
+        double[] mixed = exact.clone();
+        mixed[4] = 0.1;
+        GradientBlock doubles = new GradientBlock("fashion", 3, 2, 99, mixed, 256, 41.5, 100, 0, false,
+                new int[] {1}, new long[] {12});
+        assertSameRecord(roundTrip(GradientBlock.class, doubles), doubles);
+        assertThat(serializedSize(GradientBlock.class, floats))
+                .isEqualTo(serializedSize(GradientBlock.class, doubles) - 4 * exact.length);
+    }
+
+    private static <T> int serializedSize(Class<T> type, T value) throws IOException {
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        TypeInformation.of(type).createSerializer(new SerializerConfigImpl()).serialize(value, out);
+        return out.length();
+    }
+
     @Test
     void modelVersionsComeBackWithEveryFieldAndValue() throws IOException {
         ModelVersion version = new ModelVersion("seed", 4, 1234, true, 5_000_000, 12, 321.25, 4_900_000,

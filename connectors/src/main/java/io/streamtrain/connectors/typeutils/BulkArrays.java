@@ -73,7 +73,14 @@ public final class BulkArrays {
     }
 
     public double[] readDoubles(DataInputView in) throws IOException {
-        int n = length(in);
+        return readDoubles(length(in), in);
+    }
+
+    /** The values of a double array whose length {@code n} was read already. */
+    public double[] readDoubles(int n, DataInputView in) throws IOException {
+        if (n < 0) {
+            throw new IOException("corrupt array length " + n);
+        }
         if (n == 0) {
             return NO_DOUBLES;
         }
@@ -83,6 +90,59 @@ public final class BulkArrays {
         double[] values = new double[n];
         wrap(b, bytes).asDoubleBuffer().get(values);
         return values;
+    }
+
+    /**
+     * Writes {@code values} as {@link #writeDoubles} does, or, when every value is exactly a
+     * float (as a gradient computed in float32 is), as floats: the length written as
+     * {@code -1 - n}, then the n floats, half the bytes. {@link #readCompactDoubles} returns the
+     * same doubles, bit for bit, from either.
+     */
+    public void writeCompactDoubles(double[] values, DataOutputView out) throws IOException {
+        if (!allFloats(values)) {
+            writeDoubles(values, out);
+            return;
+        }
+        int n = values.length;
+        out.writeInt(-1 - n);
+        int bytes = n * Float.BYTES;
+        byte[] b = scratch(bytes);
+        ByteBuffer buf = wrap(b, bytes);
+        for (int i = 0; i < n; i++) {
+            buf.putFloat(i * Float.BYTES, (float) values[i]);
+        }
+        out.write(b, 0, bytes);
+    }
+
+    /** Reads an array written by {@link #writeCompactDoubles} or {@link #writeDoubles}. */
+    public double[] readCompactDoubles(DataInputView in) throws IOException {
+        int header = in.readInt();
+        if (header >= 0) {
+            return readDoubles(header, in);
+        }
+        int n = -1 - header;
+        if (n == 0) {
+            return NO_DOUBLES;
+        }
+        int bytes = n * Float.BYTES;
+        byte[] b = scratch(bytes);
+        in.readFully(b, 0, bytes);
+        ByteBuffer buf = wrap(b, bytes);
+        double[] values = new double[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = buf.getFloat(i * Float.BYTES);
+        }
+        return values;
+    }
+
+    /** True when every value survives a round trip through float unchanged (NaN does not). */
+    static boolean allFloats(double[] values) {
+        for (double v : values) {
+            if ((double) (float) v != v) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public void writeInts(int[] values, DataOutputView out) throws IOException {
