@@ -41,7 +41,12 @@ public final class BenchCommand implements Callable<Integer> {
             + "summarize where its CPU samples went, next to the reports.")
     boolean profile;
 
-    @Option(names = "--heap", defaultValue = "2g", description = "-Xmx of each child JVM. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--profile-event", defaultValue = "cpu", description = "What async-profiler samples in the job's "
+            + "runs with --profile: cpu (each thread's CPU time) or wall (every thread's wall-clock time, waiting "
+            + "included: what each Flink task thread waits for). Default: ${DEFAULT-VALUE}")
+    String profileEvent;
+
+    @Option(names = "--heap", defaultValue = "2g", description = "-Xms and -Xmx of each child JVM. Default: ${DEFAULT-VALUE}")
     String heap;
 
     @Option(names = "--python", description = "The Python interpreter of the PyTorch peers (default: the first of python3 "
@@ -62,6 +67,9 @@ public final class BenchCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--skip: unknown part '" + part + "', expected some of " + PARTS);
             }
         }
+        if (!profileEvent.equals("cpu") && !profileEvent.equals("wall")) {
+            throw new IllegalArgumentException("--profile-event: expected cpu or wall, got '" + profileEvent + "'");
+        }
         int n = runs != null ? runs : quick ? 1 : 3;
         if (n < 1) {
             throw new IllegalArgumentException("--runs must be at least 1");
@@ -69,7 +77,7 @@ public final class BenchCommand implements Callable<Integer> {
         Path root = Path.of(System.getProperty("streamtrain.root", ".")).toAbsolutePath().normalize();
         Workload w = Workload.open(workload, quick, root, StreamtrainConfig.parseAssignments(sets));
         Path results = outputDir.isAbsolute() ? outputDir : root.resolve(outputDir);
-        new Benchmark(root, w, n, quick, results, profile, heap, python, timeout, skipped, System.out).run();
+        new Benchmark(root, w, n, quick, results, profile ? profileEvent : null, heap, python, timeout, skipped, System.out).run();
         return 0;
     }
 }

@@ -54,7 +54,8 @@ final class Benchmark {
     private final int runs;
     private final boolean quick;
     private final Path resultsDir;
-    private final boolean profile;
+    /** null: no profiling; cpu or wall: what async-profiler samples in the job's runs. */
+    private final String profile;
     private final String heap;
     private final String python;
     private final Duration timeout;
@@ -62,7 +63,7 @@ final class Benchmark {
     private final PrintStream out;
     private Path profileDir;
 
-    Benchmark(Path root, Workload workload, int runs, boolean quick, Path resultsDir, boolean profile, String heap,
+    Benchmark(Path root, Workload workload, int runs, boolean quick, Path resultsDir, String profile, String heap,
             String python, Duration timeout, Set<String> skip, PrintStream out) {
         this.root = root;
         this.workload = workload;
@@ -105,9 +106,9 @@ final class Benchmark {
         Thread cleanup = new Thread(() -> deleteQuietly(work), "delete-" + work.getFileName());
         Runtime.getRuntime().addShutdownHook(cleanup);
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-        profileDir = profile ? Files.createDirectories(resultsDir.resolve("profile-" + workload.name() + "-" + stamp))
+        profileDir = profile != null ? Files.createDirectories(resultsDir.resolve("profile-" + workload.name() + "-" + stamp))
                 : null;
-        ChildJvm children = new ChildJvm(work, heap, profileDir, timeout);
+        ChildJvm children = new ChildJvm(work, heap, profileDir, profile, timeout);
         out.printf(Locale.ROOT, "streamtrain bench %s%s: %s, %s, %s, steps of %d x %d rows; %d run(s) per figure%n",
                 workload.name(), quick ? " --quick" : "", workload.description(), arch, optimizerText(config),
                 config.windowBlocks(), config.get(TrainingOptions.BATCH_SIZE), runs);
@@ -456,7 +457,7 @@ final class Benchmark {
         if (profileDir != null) {
             Path jfr = profileDir.resolve(label + ".jfr");
             if (Files.exists(jfr)) {
-                out.println("    profile: " + ProfileSummary.write(jfr, fromMillis, toMillis));
+                out.println("    profile: " + ProfileSummary.write(jfr, fromMillis, toMillis, "wall".equals(profile)));
             }
         }
     }

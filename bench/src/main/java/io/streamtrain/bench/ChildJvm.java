@@ -40,16 +40,19 @@ final class ChildJvm {
     private final Path work;
     private final String heap;
     private final Path profileDir;
+    private final String profileEvent;
     private final Duration timeout;
 
     /**
      * @param heap the child's -Xmx
      * @param profileDir where to write a Java Flight Recording of each child (null: none)
+     * @param profileEvent what async-profiler samples in Flink runs: cpu or wall
      */
-    ChildJvm(Path work, String heap, Path profileDir, Duration timeout) {
+    ChildJvm(Path work, String heap, Path profileDir, String profileEvent, Duration timeout) {
         this.work = work;
         this.heap = heap;
         this.profileDir = profileDir;
+        this.profileEvent = profileEvent;
         this.timeout = timeout;
     }
 
@@ -59,7 +62,8 @@ final class ChildJvm {
         Path log = work.resolve(label + ".log");
         if (profileDir != null) {
             // Flink runs also sample every thread's CPU time over the measured interval (CpuProfile)
-            request = request.deepCopy().put("cpu_profile", profileDir.resolve(label + ".collapsed").toString());
+            request = request.deepCopy().put("cpu_profile", profileDir.resolve(label + ".collapsed").toString())
+                    .put("cpu_profile_event", profileEvent);
         }
         Json.MAPPER.writeValue(requestFile.toFile(), request);
         Files.deleteIfExists(resultFile);

@@ -5,26 +5,29 @@ import one.profiler.AsyncProfiler;
 
 /**
  * {@code bench --profile}, in a child JVM: async-profiler samples the CPU time of every thread
- * (interval timer, every 5 ms of CPU) from the first row read until the job has ended, and writes
+ * (interval timer, every 5 ms of CPU; with {@code --profile-event wall}, every thread every 5 ms
+ * of wall-clock time, running or waiting) from the first row read until the job has ended, and writes
  * the stacks collapsed, one line a stack with the thread's name first, for {@link ProfileSummary}.
  * Java Flight Recorder's execution samples see only threads running Java code; this sees the
  * JIT compilers, the garbage collector and native code too.
  */
 final class CpuProfile {
     private final Path file;
+    private final boolean wall;
     private final Thread starter;
     private volatile String failure;
     private volatile boolean started;
 
-    private CpuProfile(Path file) {
+    private CpuProfile(Path file, boolean wall) {
         this.file = file;
+        this.wall = wall;
         this.starter = new Thread(this::startAtFirstRow, "cpu-profile-start");
         starter.setDaemon(true);
     }
 
     /** Starts sampling as soon as the job reads its first row (polled every millisecond). */
-    static CpuProfile fromFirstRow(Path file) {
-        CpuProfile p = new CpuProfile(file);
+    static CpuProfile fromFirstRow(Path file, boolean wall) {
+        CpuProfile p = new CpuProfile(file, wall);
         p.starter.start();
         return p;
     }
@@ -34,7 +37,7 @@ final class CpuProfile {
             while (Probes.firstRowMillis.get() == 0) {
                 Thread.sleep(1);
             }
-            AsyncProfiler.getInstance().execute("start,event=itimer,interval=5ms,threads");
+            AsyncProfiler.getInstance().execute("start,event=" + (wall ? "wall" : "itimer") + ",interval=5ms,threads");
             started = true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

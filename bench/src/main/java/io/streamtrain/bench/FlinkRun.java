@@ -56,7 +56,8 @@ final class FlinkRun {
         }
         long submit = System.currentTimeMillis();
         CpuProfile profile = request.hasNonNull("cpu_profile")
-                ? CpuProfile.fromFirstRow(java.nio.file.Path.of(request.get("cpu_profile").asText())) : null;
+                ? CpuProfile.fromFirstRow(java.nio.file.Path.of(request.get("cpu_profile").asText()),
+                        request.path("cpu_profile_event").asText("cpu").equals("wall")) : null;
         JobClient client = env.executeAsync(config.get(io.streamtrain.config.JobOptions.NAME) + "-bench-" + mode);
         var result = client.getJobExecutionResult();
         try {

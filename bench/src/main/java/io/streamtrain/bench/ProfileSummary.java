@@ -34,12 +34,12 @@ final class ProfileSummary {
      * @param fromMillis first wall-clock ms to count (0: from the start)
      * @param toMillis last wall-clock ms to count (0: to the end)
      */
-    static Path write(Path jfr, long fromMillis, long toMillis) throws IOException {
+    static Path write(Path jfr, long fromMillis, long toMillis, boolean wall) throws IOException {
         Path txt = jfr.resolveSibling(jfr.getFileName().toString().replace(".jfr", ".txt"));
         String summary = summarize(jfr, fromMillis, toMillis);
         Path collapsed = jfr.resolveSibling(jfr.getFileName().toString().replace(".jfr", ".collapsed"));
         if (Files.exists(collapsed)) {
-            summary = summarizeCollapsed(collapsed) + "\n" + summary;
+            summary = (wall ? summarizeWall(collapsed) : summarizeCollapsed(collapsed)) + "\n" + summary;
         }
         Files.writeString(txt, summary);
         return txt;
@@ -55,13 +55,9 @@ final class ProfileSummary {
         Map<String, Integer> topFrames = new HashMap<>();
         Map<String, Integer> ours = new HashMap<>();
         int total = 0;
-        for (String line : Files.readAllLines(collapsed)) {
-            int space = line.lastIndexOf(' ');
-            if (space < 0) {
-                continue;
-            }
-            int n = Integer.parseInt(line.substring(space + 1).trim());
-            String[] frames = line.substring(0, space).split(";");
+        for (Stack stack : readCollapsed(collapsed)) {
+            String[] frames = stack.frames();
+            int n = stack.samples();
             total += n;
             threads.merge(threadGroup(frames[0]), n, Integer::sum);
             topFrames.merge(shortFrame(frames[frames.length - 1]), n, Integer::sum);
@@ -82,6 +78,80 @@ final class ProfileSummary {
         table(sb, "CPU by top frame (self time)", topFrames, total);
         table(sb, "CPU by innermost streamtrain frame", ours, total);
         return sb.toString();
+    }
+
+    /**
+     * Summarizes the wall-clock samples async-profiler wrote over the measured interval ({@code
+     * --profile-event wall}): for each Flink task thread (a chain of operators, named like {@code
+     * gradient-worker (1/2)}, and each source's fetcher thread), the share of its time spent waiting for input (its mailbox empty),
+     * stopped for the garbage collector, waiting in a Kafka client's poll, and under each innermost
+     * streamtrain frame (else its top frame). A job bound by its latency shows every thread waiting
+     * much of the time; one bound by a thread shows that thread busy.
+     */
+    static String summarizeWall(Path collapsed) throws IOException {
+        Map<String, Map<String, Integer>> byThread = new java.util.TreeMap<>();
+        Map<String, Integer> totals = new HashMap<>();
+        for (Stack stack : readCollapsed(collapsed)) {
+            String[] frames = stack.frames();
+            int n = stack.samples();
+            String thread = frames[0].replaceAll("^\\[|\\]$", "").replaceAll(" tid=\\d+$", "").replaceAll("#\\d+$", "");
+            if (!TASK_THREAD.matcher(thread).matches() || thread.contains("Time Trigger for ")) {
+                continue;
+            }
+            totals.merge(thread, n, Integer::sum);
+            byThread.computeIfAbsent(thread, t -> new HashMap<>()).merge(wallState(frames), n, Integer::sum);
+        }
+        StringBuilder sb = new StringBuilder();
+        // async-profiler samples a bounded number of threads a tick, so a thread's samples are a
+        // share of its time, not 5 ms each
+        sb.append(collapsed.getFileName()).append(": wall-clock samples of each Flink task thread, running or waiting, "
+                + "from the first row read to the job's end (async-profiler, wall, every 5 ms a few threads)\n");
+        for (Map.Entry<String, Map<String, Integer>> e : byThread.entrySet()) {
+            int total = totals.get(e.getKey());
+            table(sb, String.format(Locale.ROOT, "%s (%d samples)", e.getKey(), total), e.getValue(), total);
+        }
+        return sb.toString();
+    }
+
+    /** One line of async-profiler's collapsed output: the frames, thread first, and how many samples. */
+    private record Stack(String[] frames, int samples) {}
+
+    private static List<Stack> readCollapsed(Path collapsed) throws IOException {
+        List<Stack> stacks = new ArrayList<>();
+        for (String line : Files.readAllLines(collapsed)) {
+            int space = line.lastIndexOf(' ');
+            if (space > 0) {
+                stacks.add(new Stack(line.substring(0, space).split(";"),
+                        Integer.parseInt(line.substring(space + 1).trim())));
+            }
+        }
+        return stacks;
+    }
+
+    /**
+     * A Flink task thread (operator names, then the subtask as {@code (i/n)}) or a source's fetcher
+     * thread, named after its task; the tasks' timer threads are left out.
+     */
+    private static final java.util.regex.Pattern TASK_THREAD = java.util.regex.Pattern.compile(".+ \\(\\d+/\\d+\\)");
+
+    /** What a wall-clock sample of a task thread shows it doing. */
+    static String wallState(String[] frames) {
+        String stack = String.join(";", frames);
+        if (stack.contains("[GC_active]")) {
+            return "stopped for the garbage collector";
+        }
+        if (stack.contains("TaskMailboxImpl.take")) {
+            return "waiting for input (mailbox empty)";
+        }
+        if (stack.contains("network/Selector.select")) {
+            return "waiting in a Kafka client's poll";
+        }
+        for (int i = frames.length - 1; i > 0; i--) {
+            if (frames[i].startsWith("io/streamtrain/") && !frames[i].startsWith("io/streamtrain/bench/")) {
+                return shortFrame(frames[i]);
+            }
+        }
+        return shortFrame(frames[frames.length - 1]);
     }
 
     /** A thread's name without its ids; the JIT compilers' threads as one, the collector's as one. */

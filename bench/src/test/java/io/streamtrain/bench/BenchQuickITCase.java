@@ -31,7 +31,7 @@ class BenchQuickITCase {
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         Benchmark.Written written;
         try (PrintStream out = new PrintStream(console, true, StandardCharsets.UTF_8)) {
-            written = new Benchmark(root, workload, 1, true, results, false, "1g", null, Duration.ofMinutes(5),
+            written = new Benchmark(root, workload, 1, true, results, null, "1g", null, Duration.ofMinutes(5),
                     Set.of(), out).run();
         }
         String printed = console.toString(StandardCharsets.UTF_8);

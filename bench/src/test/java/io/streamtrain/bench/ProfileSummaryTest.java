@@ -37,4 +37,31 @@ class ProfileSummaryTest {
                 .contains("   10.0%      10  ComputeGradients.compute")
                 .contains("   65.0%      65  (no streamtrain frame)");
     }
+
+    @Test
+    void wallClockSamplesShowWhatEachTaskThreadWaitsFor() throws Exception {
+        Path file = Files.writeString(dir.resolve("e2e-p2-r0.collapsed"), String.join("\n",
+                "[gradient-worker (1/2)#0 tid=20];java/lang/Thread.run;org/apache/flink/streaming/runtime/tasks/"
+                        + "mailbox/TaskMailboxImpl.take;__futex_abstimed_wait_common 60",
+                "[gradient-worker (1/2)#0 tid=20];java/lang/Thread.run;io/streamtrain/job/ComputeGradients.compute;"
+                        + "io/streamtrain/nn/DenseNetwork.gradient;libopenblas.so 25",
+                "[gradient-worker (1/2)#0 tid=20];[GC_active];__futex_abstimed_wait_common 15",
+                "[Source Data Fetcher for Source: params-source (1/1)#0 tid=21];java/lang/Thread.run;"
+                        + "org/apache/kafka/common/network/Selector.select;epoll_wait 30",
+                "[Source Data Fetcher for Source: params-source (1/1)#0 tid=21];java/lang/Thread.run;"
+                        + "org/apache/kafka/common/utils/Utils.toArray 10",
+                "[C2 CompilerThre tid=11];start_thread;C2Compiler::compile_method 99",
+                "[System Time Trigger for gradient-worker (1/2)#0 tid=22];java/lang/Thread.run;park 40",
+                ""));
+        String summary = ProfileSummary.summarizeWall(file);
+        assertThat(summary).startsWith("e2e-p2-r0.collapsed: wall-clock samples of each Flink task thread")
+                .contains("gradient-worker (1/2) (100 samples):\n"
+                        + "   60.0%      60  waiting for input (mailbox empty)\n"
+                        + "   25.0%      25  DenseNetwork.gradient\n"
+                        + "   15.0%      15  stopped for the garbage collector\n")
+                .contains("Source Data Fetcher for Source: params-source (1/1) (40 samples):\n"
+                        + "   75.0%      30  waiting in a Kafka client's poll\n"
+                        + "   25.0%      10  Utils.toArray\n")
+                .doesNotContain("C2").doesNotContain("System Time Trigger");
+    }
 }
