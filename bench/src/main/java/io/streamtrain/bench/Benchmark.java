@@ -275,6 +275,9 @@ final class Benchmark {
             ObjectNode lag = s.putObject("snapshot_lag_ms");
             lag.put("p50", s.remove("snapshot_lag_p50_ms").asDouble());
             lag.put("max", s.remove("snapshot_lag_max_ms").asDouble());
+            ObjectNode compute = s.putObject("gradient_compute_ms");
+            compute.put("p50", s.remove("gradient_compute_p50_ms").asDouble());
+            compute.put("p99", s.remove("gradient_compute_p99_ms").asDouble());
             e2e.set("p" + e.getKey(), s);
         }
         return e2e;
@@ -342,6 +345,13 @@ final class Benchmark {
         RoundTrip lag = RoundTrip.pooled(res.get("snapshot_lag_ms"));
         run.put("snapshot_lag_p50_ms", lag.quantile(0.5));
         run.put("snapshot_lag_max_ms", lag.quantile(1.0));
+        // each worker's time per block from loading the parameters to the gradient's copy, pooled:
+        // next to the round trip, what a version's time goes to
+        RoundTrip compute = RoundTrip.pooled(res.get("gradient_compute_us"));
+        run.put("gradient_compute_p50_ms", compute.quantile(0.5) / 1000);
+        run.put("gradient_compute_p99_ms", compute.quantile(0.99) / 1000);
+        run.put("gradient_compute_samples", compute.samples().length);
+        run.put("versions_per_second", last.version() / seconds);
         ScoreVersions.TimeToTarget ttt = new ScoreVersions(bootstrap, config.get(KafkaOptions.MAX_MESSAGE_BYTES))
                 .timeToTarget(paramsTopic, arch, holdout, workload.targets().accuracy(), first);
         run.put("time_to_target_seconds", ttt.seconds());
@@ -351,10 +361,13 @@ final class Benchmark {
             Files.deleteIfExists(Path.of(db + suffix));
         }
         out.printf(Locale.ROOT, "  end to end, parallelism %d, run %d: %,.0f rows/s over %.1f s (start-up %.1f s), "
-                        + "held-out accuracy %.4f, %s%n", p, r + 1, run.get("rows_per_second").asDouble(), seconds,
+                        + "held-out accuracy %.4f, %s; %.1f ms a version: round trip p50 %.1f ms, a block's gradient "
+                        + "p50 %.1f ms%n", p, r + 1, run.get("rows_per_second").asDouble(), seconds,
                 run.get("startup_seconds").asDouble(), run.get("holdout_accuracy").asDouble(),
                 Double.isNaN(ttt.seconds()) ? "target accuracy not reached"
-                        : String.format(Locale.ROOT, "target accuracy after %.1f s", ttt.seconds()));
+                        : String.format(Locale.ROOT, "target accuracy after %.1f s", ttt.seconds()),
+                1000 / run.get("versions_per_second").asDouble(), rt.quantile(0.5),
+                run.get("gradient_compute_p50_ms").asDouble());
         return run;
     }
 

@@ -21,6 +21,7 @@ import org.apache.flink.metrics.reporter.MetricReporterFactory;
 public final class CollectHistograms implements MetricReporter {
     static final String ROUND_TRIP = "parameterRoundTripMillis";
     static final String SNAPSHOT_LAG = "snapshotLagMillis";
+    static final String GRADIENT_COMPUTE = "gradientComputeMicros";
 
     /** Histograms by metric name, then by full identifier (one per subtask and model). */
     private static final Map<String, Map<String, Histogram>> HISTOGRAMS = new TreeMap<>();
@@ -33,7 +34,8 @@ public final class CollectHistograms implements MetricReporter {
 
     @Override
     public void notifyOfAddedMetric(Metric metric, String name, MetricGroup group) {
-        if (metric instanceof Histogram h && (name.equals(ROUND_TRIP) || name.equals(SNAPSHOT_LAG))) {
+        if (metric instanceof Histogram h && (name.equals(ROUND_TRIP) || name.equals(SNAPSHOT_LAG)
+                || name.equals(GRADIENT_COMPUTE))) {
             synchronized (HISTOGRAMS) {
                 HISTOGRAMS.computeIfAbsent(name, n -> new TreeMap<>()).put(group.getMetricIdentifier(name), h);
             }

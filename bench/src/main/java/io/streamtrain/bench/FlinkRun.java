@@ -88,6 +88,7 @@ final class FlinkRun {
             Probes.snapshotWrites().forEach(writes::add);
             out.set("round_trip_ms", histograms(CollectHistograms.ROUND_TRIP));
             out.set("snapshot_lag_ms", histograms(CollectHistograms.SNAPSHOT_LAG));
+            out.set("gradient_compute_us", histograms(CollectHistograms.GRADIENT_COMPUTE));
         }
         return out;
     }

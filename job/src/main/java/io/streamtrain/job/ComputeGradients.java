@@ -144,6 +144,8 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
         final Map<Integer, Replica> replicas = new TreeMap<>();
         /** Where a block's 8-bit features are turned into floats. */
         float[] features;
+        /** How long the last {@code compute} took from loading the parameters to the gradient's copy. */
+        long computeNanos;
 
         Learner(ModelSpec spec, DataType dtype, int batchSize) {
             this.spec = spec;
@@ -464,6 +466,9 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
             shard.waiting.poll();
             for (Learner learner : learners.values()) {
                 compute(learner, block, out);
+                if (block.rows() > 0) {
+                    metrics.gradientComputed(learner.spec.id(), learner.computeNanos);
+                }
             }
             if (block.rows() > 0) {
                 shard.sent++;
@@ -517,7 +522,9 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
                 continue;
             }
             for (Learner learner : learners.values()) {
+                long start = System.nanoTime();
                 trainLocal(learner, shardKey, block);
+                metrics.gradientComputed(learner.spec.id(), System.nanoTime() - start);
             }
             shard.localBlocks++;
         }
@@ -585,6 +592,7 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
     }
 
     private static void compute(Learner learner, RowBlock block, Collector<GradientBlock> out) {
+        long start = System.nanoTime();
         ModelVersion newest = learner.newest;
         if (newest != null && (newest.generation() != learner.loadedGeneration
                 || newest.version() != learner.loadedVersion)) {
@@ -600,6 +608,7 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
             lossSum = stats.lossSum();
             correct = stats.correct();
             g = learner.gradient.clone();
+            learner.computeNanos = System.nanoTime() - start;
         } else {
             g = new double[0];
         }

@@ -44,7 +44,7 @@ class TrainingMetricsITCase extends LocalLoopTestBase {
     static final MiniClusterExtension FLINK = miniCluster(REPORTER);
 
     @Test
-    void operatorsReportProgressStalenessRoundTripAndSnapshotLag() throws Exception {
+    void operatorsReportProgressStalenessRoundTripComputeTimeAndSnapshotLag() throws Exception {
         String url = snapshotUrl();
         AtomicReference<ModelVersion> last = new AtomicReference<>();
         // two blocks in flight per shard: asynchronous, so blocks can be stale
@@ -79,10 +79,16 @@ class TrainingMetricsITCase extends LocalLoopTestBase {
         assertThat(staleness.getStatistics().getMax()).isEqualTo(finalSnapshot.stalenessMax());
         assertThat(staleness.getStatistics().getMean()).isCloseTo(finalSnapshot.stalenessMean(), within(1e-9));
 
-        // every worker received every version once, and timed its trip from the updater
+        // every worker received every version once, and timed its trip from the updater; it timed
+        // every gradient it computed, one sample per block the updater consumed
         Map<Integer, Map<String, Metric>> workers = metrics("gradient-worker", "seed");
         assertThat(workers).hasSize(2);
+        long computed = 0;
         for (Map<String, Metric> worker : workers.values()) {
+            Histogram compute = histogram(worker, GradientWorkerMetrics.COMPUTE_MICROS);
+            assertThat(compute.getCount()).isPositive();
+            assertThat(compute.getStatistics().getMin()).isGreaterThanOrEqualTo(0);
+            computed += compute.getCount();
             assertThat(gauge(worker, GradientWorkerMetrics.VERSION)).isEqualTo(versions);
             Histogram roundTrip = histogram(worker, GradientWorkerMetrics.ROUND_TRIP_MILLIS);
             assertThat(roundTrip.getCount()).isEqualTo(versions);
@@ -90,6 +96,7 @@ class TrainingMetricsITCase extends LocalLoopTestBase {
             assertThat(roundTrip.getStatistics().getQuantile(0.99))
                     .isGreaterThanOrEqualTo(roundTrip.getStatistics().getQuantile(0.5));
         }
+        assertThat(computed).isEqualTo(Arrays.stream(finalVersion.shardBlocks()).sum());
 
         // one lag sample per snapshot written
         Map<String, Metric> sink = onlySubtask(metrics("snapshot-sink", "seed"));
