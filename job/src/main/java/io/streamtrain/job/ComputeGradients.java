@@ -143,9 +143,7 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
         /** Local mode: the replica of each shard of this worker. */
         final Map<Integer, Replica> replicas = new TreeMap<>();
         /** Where a block's 8-bit features are turned into floats. */
-        float[] features;
-        /** How long the last {@code compute} took from loading the parameters to the gradient's copy. */
-        long computeNanos;
+        final RowBlock.FloatFeatures features = new RowBlock.FloatFeatures();
 
         Learner(ModelSpec spec, DataType dtype, int batchSize) {
             this.spec = spec;
@@ -163,15 +161,6 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
          * job resumed from a savepoint was built with a start point after the versions its own
          * earlier run published, yet those are its timeline.
          */
-        /** The block's features as floats (decoded into this learner's buffer when they travel as 8-bit values). */
-        float[] features(RowBlock block) {
-            float[] x = block.features(features);
-            if (block.features8() != null) {
-                features = x;
-            }
-            return x;
-        }
-
         boolean isAfterStart(ModelVersion version) {
             if (newest != null) {
                 return true;
@@ -465,9 +454,9 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
             }
             shard.waiting.poll();
             for (Learner learner : learners.values()) {
-                compute(learner, block, out);
+                long nanos = compute(learner, block, out);
                 if (block.rows() > 0) {
-                    metrics.gradientComputed(learner.spec.id(), learner.computeNanos);
+                    metrics.gradientComputed(learner.spec.id(), nanos);
                 }
             }
             if (block.rows() > 0) {
@@ -557,7 +546,7 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
     private static void trainLocal(Learner learner, int shardKey, RowBlock block) {
         Replica r = replica(learner, shardKey);
         learner.network.setParameters(r.theta);
-        BatchStats stats = learner.network.gradient(learner.features(block), block.labels(), block.rows(), learner.gradient);
+        BatchStats stats = learner.network.gradient(learner.features.of(block), block.labels(), block.rows(), learner.gradient);
         r.lossSum += stats.lossSum();
         r.correct += stats.correct();
         r.rejected += block.rejected();
@@ -591,8 +580,13 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
         r.nextOffsets.clear();
     }
 
-    private static void compute(Learner learner, RowBlock block, Collector<GradientBlock> out) {
+    /**
+     * Computes the block's gradient on the newest parameters and sends it; returns how long that
+     * took from loading the parameters to the gradient's copy (0 for a block without rows).
+     */
+    private static long compute(Learner learner, RowBlock block, Collector<GradientBlock> out) {
         long start = System.nanoTime();
+        long nanos = 0;
         ModelVersion newest = learner.newest;
         if (newest != null && (newest.generation() != learner.loadedGeneration
                 || newest.version() != learner.loadedVersion)) {
@@ -604,17 +598,19 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
         long correct = 0;
         double[] g;
         if (block.rows() > 0) {
-            BatchStats stats = learner.network.gradient(learner.features(block), block.labels(), block.rows(), learner.gradient);
+            BatchStats stats = learner.network.gradient(learner.features.of(block), block.labels(), block.rows(),
+                    learner.gradient);
             lossSum = stats.lossSum();
             correct = stats.correct();
             g = learner.gradient.clone();
-            learner.computeNanos = System.nanoTime() - start;
+            nanos = System.nanoTime() - start;
         } else {
             g = new double[0];
         }
         out.collect(new GradientBlock(learner.spec.id(), block.shardKey(), learner.loadedGeneration,
                 learner.loadedVersion, g, block.rows(), lossSum, correct, block.rejected(), false, block.partitions(),
                 block.nextOffsets()));
+        return nanos;
     }
 
     private Shard shard(int key) {

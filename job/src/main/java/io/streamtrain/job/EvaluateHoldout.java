@@ -139,14 +139,10 @@ public final class EvaluateHoldout extends KeyedBroadcastProcessFunction<String,
                 id -> Kernel.AUTO.create(spec.architecture(), DataType.DOUBLE, batchSize));
         network.setParameters(snapshot.parameters());
         Evaluation evaluation = new Evaluation(spec.architecture());
-        float[] x = null;
+        RowBlock.FloatFeatures features = new RowBlock.FloatFeatures();
         for (Map.Entry<String, RowBlock> e : rows.immutableEntries()) {
             RowBlock b = e.getValue();
-            float[] features = b.features(x);
-            if (b.features8() != null) {
-                x = features;
-            }
-            network.evaluate(features, b.labels(), b.rows(), evaluation);
+            network.evaluate(features.of(b), b.labels(), b.rows(), evaluation);
         }
         ModelSnapshot scored = snapshot.withHoldout(evaluation.loss(), evaluation.accuracy(), evaluation.precision(),
                 evaluation.recall(), evaluation.f1());

@@ -54,4 +54,18 @@ public record RowBlock(
         }
         return out;
     }
+
+    /** Reads blocks' features as floats, decoding 8-bit ones into one buffer it keeps for the next block. */
+    public static final class FloatFeatures {
+        private float[] buffer;
+
+        /** The block's features as floats; valid until the next call. */
+        public float[] of(RowBlock block) {
+            float[] x = block.features(buffer);
+            if (block.features8() != null) {
+                buffer = x;
+            }
+            return x;
+        }
+    }
 }
