@@ -18,7 +18,6 @@ import io.streamtrain.connectors.record.ModelSnapshot;
 import io.streamtrain.data.RowFormat;
 import io.streamtrain.nn.Architecture;
 import io.streamtrain.nn.ForwardPass;
-import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,11 +33,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * One {@code streamtrain bench} invocation: starts a Kafka broker, writes the workload's rows to
@@ -488,51 +483,45 @@ final class Benchmark {
      */
     private long produce(String bootstrap, String topic, int partitions, int rowsPerMessage, Iterator<byte[]> rows,
             Path dataFile) throws Exception {
-        Properties props = new Properties();
-        props.put("bootstrap.servers", bootstrap);
-        props.put("key.serializer", ByteArraySerializer.class.getName());
-        props.put("value.serializer", ByteArraySerializer.class.getName());
-        props.put("linger.ms", "5");
-        props.put("batch.size", Integer.toString(256 * 1024));
-        props.put("acks", "all");
         RowFormat format = workload.format();
         float[] x = new float[format.features()];
         float[] y = new float[format.labelWidth()];
-        AtomicReference<Exception> failure = new AtomicReference<>();
-        ByteArrayOutputStream message = new ByteArrayOutputStream();
-        int inMessage = 0;
-        long messages = 0;
-        long i = 0;
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props);
-                DataFile.Writer file = new DataFile.Writer(dataFile, format.features(), format.labelWidth())) {
-            for (; rows.hasNext() && failure.get() == null; i++) {
-                byte[] row = rows.next();
-                String reason = format.parse(row, x, 0, y, 0);
-                if (reason != null) {
-                    throw new IllegalStateException("row " + i + " for " + dataFile.getFileName() + " does not parse: "
-                            + reason);
+        try (DataFile.Writer file = new DataFile.Writer(dataFile, format.features(), format.labelWidth())) {
+            // every row goes to the data file as it is handed to the producer
+            Iterator<byte[]> parsed = new Iterator<>() {
+                private long i;
+
+                @Override
+                public boolean hasNext() {
+                    return rows.hasNext();
                 }
-                file.add(x, 0, y, 0);
-                if (topic != null) {
-                    message.writeBytes(row);
-                    if (++inMessage == rowsPerMessage || !rows.hasNext()) {
-                        producer.send(new ProducerRecord<>(topic, (int) (messages++ % partitions), null,
-                                message.toByteArray()), (meta, e) -> {
-                                    if (e != null) {
-                                        failure.compareAndSet(null, e);
-                                    }
-                                });
-                        message.reset();
-                        inMessage = 0;
+
+                @Override
+                public byte[] next() {
+                    byte[] row = rows.next();
+                    String reason = format.parse(row, x, 0, y, 0);
+                    if (reason != null) {
+                        throw new IllegalStateException("row " + i + " for " + dataFile.getFileName()
+                                + " does not parse: " + reason);
                     }
+                    try {
+                        file.add(x, 0, y, 0);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                    i++;
+                    return row;
                 }
+            };
+            if (topic == null) {
+                long n = 0;
+                for (; parsed.hasNext(); n++) {
+                    parsed.next();
+                }
+                return n;
             }
-            producer.flush();
+            return new SendRows(bootstrap, topic, Map.of()).send(parsed, rowsPerMessage, partitions, 0, n -> {}).rows();
         }
-        if (failure.get() != null) {
-            throw new IllegalStateException("could not write the rows to " + topic, failure.get());
-        }
-        return i;
     }
 
     // ---- helpers ----
