@@ -38,6 +38,12 @@ public final class KafkaOptions {
     public static final ConfigOption<Integer> MAX_MESSAGE_BYTES = key("kafka.max-message-bytes").intType()
             .defaultValue(64 << 20).withDescription("Largest parameters message; a bigger model fails with this key's name.");
 
+    public static final ConfigOption<Integer> ROWS_FETCH_BYTES = key("kafka.rows-fetch-bytes").intType()
+            .defaultValue(2 << 20).withDescription("Bytes the rows source fetches from one partition at a time (the "
+                    + "consumer's max.partition.fetch.bytes; its fetch.max.bytes is twice this). Each source reader "
+                    + "holds a few fetches ahead of its parser, so this bounds the rows read into memory before they "
+                    + "are parsed; a message larger than it is still fetched whole.");
+
     /** The prefix of {@link #PROPERTIES}' keys: {@code kafka.properties.<client key>}. */
     public static final String PROPERTIES_PREFIX = "kafka.properties.";
 
@@ -76,6 +82,6 @@ public final class KafkaOptions {
 
     static List<ConfigOption<?>> all() {
         return List.of(BOOTSTRAP_SERVERS, ROWS_TOPIC, DLQ_TOPIC, PARAMS_TOPIC, HOLDOUT_TOPIC, PARTITIONS, GROUP_ID,
-                MAX_MESSAGE_BYTES, PROPERTIES);
+                MAX_MESSAGE_BYTES, ROWS_FETCH_BYTES, PROPERTIES);
     }
 }

@@ -552,6 +552,7 @@ public final class StreamtrainConfig implements Serializable {
         }
         range(KafkaOptions.PARTITIONS, 1, 10_000);
         range(KafkaOptions.MAX_MESSAGE_BYTES, 1024, Integer.MAX_VALUE);
+        range(KafkaOptions.ROWS_FETCH_BYTES, 1024, Integer.MAX_VALUE / 2);
         if (!get(SinkOptions.URL).startsWith("jdbc:")) {
             // the message does not echo the url: it may carry a password
             throw new ConfigException(SinkOptions.URL.key() + ": must be a JDBC url (jdbc:sqlite:..., jdbc:postgresql:..., jdbc:mariadb:...)");

@@ -61,6 +61,7 @@ class BadConfigTest {
         "data.epochs | 0 | out of range [1, 1000000]",
         "kafka.partitions | 0 | 0 is out of range [1, 10000]",
         "kafka.max-message-bytes | 10 | 10 is out of range [1024, 2147483647]",
+        "kafka.rows-fetch-bytes | 1023 | 1023 is out of range [1024, 1073741823]",
         "kafka.rows-topic | `rows topic` | is not a valid Kafka topic name & letters, digits, '.', '_' and '-'",
         "sink.url | postgresql://localhost/db | must be a JDBC url (jdbc:sqlite:..., jdbc:postgresql:..., jdbc:mariadb:...)",
         "sink.table-prefix | `drop table;` | must be letters, digits and underscores",

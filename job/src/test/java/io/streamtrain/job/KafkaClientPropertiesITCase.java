@@ -72,6 +72,29 @@ class KafkaClientPropertiesITCase {
         // streamtrain's own settings that the user did not touch stay
         assertThat(params.getProperty("max.partition.fetch.bytes")).isEqualTo(Integer.toString(64 << 20));
         assertThat(rows.getProperty("group.id")).isEqualTo("streamtrain-rows");
+        // the rows source fetches kafka.rows-fetch-bytes a partition, not kafka.max-message-bytes
+        assertThat(rows.getProperty("max.partition.fetch.bytes")).isEqualTo(Integer.toString(2 << 20));
+        assertThat(rows.getProperty("fetch.max.bytes")).isEqualTo(Integer.toString(4 << 20));
+    }
+
+    @Test
+    void theRowsSourceFetchesTheConfiguredBytesAPartition() throws Exception {
+        StreamtrainConfig config = StreamtrainConfig.of(Map.of(
+                "kafka.bootstrap-servers", kafka.bootstrapServers(),
+                "kafka.rows-topic", "props-rows",
+                "kafka.holdout-topic", "",
+                "kafka.rows-fetch-bytes", "65536",
+                "sink.url", "jdbc:sqlite:" + dir.resolve("fetch.db")));
+
+        StreamtrainJob job = StreamtrainJob.fromConfig(config, kafka.bootstrapServers(),
+                Map.of(new TopicPartition("props-rows", 0), 10L), 0L);
+
+        Properties rows = properties(job, "rows");
+        assertThat(rows.getProperty("max.partition.fetch.bytes")).isEqualTo("65536");
+        assertThat(rows.getProperty("fetch.max.bytes")).isEqualTo("131072");
+        // the parameters source still takes a whole version in one fetch
+        assertThat(properties(unwrap(field(job, "params"))).getProperty("max.partition.fetch.bytes"))
+                .isEqualTo(Integer.toString(64 << 20));
     }
 
     @Test

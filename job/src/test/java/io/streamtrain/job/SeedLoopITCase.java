@@ -132,6 +132,30 @@ class SeedLoopITCase extends LocalLoopTestBase {
     }
 
     @Test
+    void messagesLargerThanTheRowsFetchAreStillReadWhole() throws Exception {
+        // 150 dense rows a message (2.4 kB) against fetches of 1 kB a partition: Kafka returns a
+        // first record batch larger than the fetch whole, so small fetches bound what a reader
+        // holds ahead without ever stalling on a large message
+        StreamtrainConfig config = config(Map.of("data.format", "dense", "data.rows-per-message", "150",
+                "data.rows", "12000", "kafka.rows-fetch-bytes", "1024", "kafka.holdout-topic", "",
+                "sink.every-versions", "1000"));
+        kafka.createTopics(Map.of("rows", 2, "rows.dlq", 2, "params", 1));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+
+        LocalRun.ModelResult result = new LocalRun(config, dir, List.of()).run(env, Duration.ofMinutes(3)).model("seed");
+
+        assertThat(result.rowsTrained()).isEqualTo(12_000);
+        assertThat(result.rowsRejected()).isZero();
+        List<ModelSnapshot> snapshots = SnapshotReader.all(snapshotUrl(), "", "seed");
+        ModelSnapshot last = snapshots.get(snapshots.size() - 1);
+        assertThat(last.last()).isTrue();
+        assertThat(last.rowsTrained()).isEqualTo(12_000);
+        // 80 messages, 40 on each partition
+        assertThat(last.sourceOffsets()).isEqualTo("rows:0=40,1=40");
+    }
+
+    @Test
     void firstUpdateEqualsTheReferenceTrainersStep() throws Exception {
         // one partition, one worker, one block per window: the first block is computed on
         // version 0, so version 1 is exactly one reference step on rows 0..63 (and no held-out
