@@ -159,10 +159,11 @@ public final class StreamtrainJob {
                 // what a reader holds ahead of its parser: its element queue's two batches, the
                 // batch the fetcher thread is filling and the consumer's next fetch. Fetches of
                 // kafka.max-message-bytes (64 MiB) held a whole 141 MB Fashion-MNIST topic in
-                // memory in the local mode, where the workers keep up with the parser and Flink's
-                // backpressure would otherwise hold the rows in Kafka: peak RSS 1.47 -> 1.07 GB,
-                // no young collections of 0.4-0.5 s; the seed's input ceiling is the same at 1, 2
-                // and 4 MiB a partition (README "Memory of a TaskManager")
+                // memory even in the local mode, where Flink's backpressure would otherwise leave
+                // the rows in Kafka, and young collections of 0.4-0.5 s copied it. Fashion bench,
+                // peak RSS at p2, 64 MiB -> 2 MiB: local 1.36-1.37 -> 1.09-1.10 GB, sync 1.49-1.53
+                // -> 1.30 GB; the seed's input ceiling is the same at 1, 2 and 4 MiB (README
+                // "Memory of a TaskManager")
                 .setProperty("max.partition.fetch.bytes", Integer.toString(rowsFetchBytes))
                 .setProperty("fetch.max.bytes", Integer.toString(2 * rowsFetchBytes));
         clientProperties.forEach(rowsBuilder::setProperty);
