@@ -39,7 +39,7 @@ public final class KafkaOptions {
             .defaultValue(64 << 20).withDescription("Largest parameters message; a bigger model fails with this key's name.");
 
     public static final ConfigOption<Integer> ROWS_FETCH_BYTES = key("kafka.rows-fetch-bytes").intType()
-            .defaultValue(2 << 20).withDescription("Bytes the rows source fetches from one partition at a time (the "
+            .defaultValue(8 << 20).withDescription("Bytes the rows source fetches from one partition at a time (the "
                     + "consumer's max.partition.fetch.bytes; its fetch.max.bytes is twice this). Each source reader "
                     + "holds a few fetches ahead of its parser, so this bounds the rows read into memory before they "
                     + "are parsed; a message larger than it is still fetched whole.");

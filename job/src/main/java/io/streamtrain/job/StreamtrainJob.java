@@ -161,9 +161,11 @@ public final class StreamtrainJob {
                 // kafka.max-message-bytes (64 MiB) held a whole 141 MB Fashion-MNIST topic in
                 // memory even in the local mode, where Flink's backpressure would otherwise leave
                 // the rows in Kafka, and young collections of 0.4-0.5 s copied it. Fashion bench,
-                // peak RSS at p2, 64 MiB -> 2 MiB: local 1.36-1.37 -> 1.09-1.10 GB, sync 1.49-1.53
-                // -> 1.30 GB; the seed's input ceiling is the same at 1, 2 and 4 MiB (README
-                // "Memory of a TaskManager")
+                // peak RSS at p2, 64 MiB -> 8 MiB: local 1.36 -> 1.19 GB, sync 1.53 -> 1.35 GB (2
+                // MiB: 1.10 and 1.30 GB, but in the sync mode the backlog's read then overlaps the
+                // first versions: round trip p99 at p2 35-59 ms against 27-37 ms at 64 MiB); the
+                // seed's input ceiling is the same at 1, 2 and 4 MiB (README "Memory of a
+                // TaskManager")
                 .setProperty("max.partition.fetch.bytes", Integer.toString(rowsFetchBytes))
                 .setProperty("fetch.max.bytes", Integer.toString(2 * rowsFetchBytes));
         clientProperties.forEach(rowsBuilder::setProperty);

@@ -73,8 +73,8 @@ class KafkaClientPropertiesITCase {
         assertThat(params.getProperty("max.partition.fetch.bytes")).isEqualTo(Integer.toString(64 << 20));
         assertThat(rows.getProperty("group.id")).isEqualTo("streamtrain-rows");
         // the rows source fetches kafka.rows-fetch-bytes a partition, not kafka.max-message-bytes
-        assertThat(rows.getProperty("max.partition.fetch.bytes")).isEqualTo(Integer.toString(2 << 20));
-        assertThat(rows.getProperty("fetch.max.bytes")).isEqualTo(Integer.toString(4 << 20));
+        assertThat(rows.getProperty("max.partition.fetch.bytes")).isEqualTo(Integer.toString(8 << 20));
+        assertThat(rows.getProperty("fetch.max.bytes")).isEqualTo(Integer.toString(16 << 20));
     }
 
     @Test
