@@ -18,7 +18,9 @@ import io.streamtrain.connectors.record.ModelSnapshot;
 import io.streamtrain.data.RowFormat;
 import io.streamtrain.nn.Architecture;
 import io.streamtrain.nn.ForwardPass;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -461,7 +463,7 @@ final class Benchmark {
     }
 
     /** Summarizes the child's flight recording over the measured interval, when profiling. */
-    private void profiled(String label, long fromMillis, long toMillis) throws java.io.IOException {
+    private void profiled(String label, long fromMillis, long toMillis) throws IOException {
         if (profileDir != null) {
             Path jfr = profileDir.resolve(label + ".jfr");
             if (Files.exists(jfr)) {
@@ -506,8 +508,8 @@ final class Benchmark {
                     }
                     try {
                         file.add(x, 0, y, 0);
-                    } catch (java.io.IOException e) {
-                        throw new java.io.UncheckedIOException(e);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
                     }
                     i++;
                     return row;
@@ -608,12 +610,12 @@ final class Benchmark {
     private static void deleteQuietly(Path dir) {
         try {
             deleteTree(dir);
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             System.err.println("could not delete " + dir + ": " + e);
         }
     }
 
-    private static void deleteTree(Path dir) throws java.io.IOException {
+    private static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

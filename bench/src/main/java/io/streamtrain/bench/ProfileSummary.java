@@ -8,6 +8,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedFrame;
 import jdk.jfr.consumer.RecordedStackTrace;
@@ -89,12 +91,12 @@ final class ProfileSummary {
      * much of the time; one bound by a thread shows that thread busy.
      */
     static String summarizeWall(Path collapsed) throws IOException {
-        Map<String, Map<String, Integer>> byThread = new java.util.TreeMap<>();
+        Map<String, Map<String, Integer>> byThread = new TreeMap<>();
         Map<String, Integer> totals = new HashMap<>();
         for (Stack stack : readCollapsed(collapsed)) {
             String[] frames = stack.frames();
             int n = stack.samples();
-            String thread = frames[0].replaceAll("^\\[|\\]$", "").replaceAll(" tid=\\d+$", "").replaceAll("#\\d+$", "");
+            String thread = threadName(frames[0]);
             if (!TASK_THREAD.matcher(thread).matches() || thread.contains("Time Trigger for ")) {
                 continue;
             }
@@ -132,7 +134,7 @@ final class ProfileSummary {
      * A Flink task thread (operator names, then the subtask as {@code (i/n)}) or a source's fetcher
      * thread, named after its task; the tasks' timer threads are left out.
      */
-    private static final java.util.regex.Pattern TASK_THREAD = java.util.regex.Pattern.compile(".+ \\(\\d+/\\d+\\)");
+    private static final Pattern TASK_THREAD = Pattern.compile(".+ \\(\\d+/\\d+\\)");
 
     /** What a wall-clock sample of a task thread shows it doing. */
     static String wallState(String[] frames) {
@@ -156,7 +158,7 @@ final class ProfileSummary {
 
     /** A thread's name without its ids; the JIT compilers' threads as one, the collector's as one. */
     static String threadGroup(String frame) {
-        String name = frame.replaceAll("^\\[|\\]$", "").replaceAll(" tid=\\d+$", "").replaceAll("#\\d+$", "");
+        String name = threadName(frame);
         if (name.contains("CompilerThre")) {
             return "JIT compilers (C1, C2)";
         }
@@ -165,6 +167,11 @@ final class ProfileSummary {
         }
         return name.replaceAll("producer-\\d+", "producer-N").replaceAll("adminclient-\\d+", "adminclient-N")
                 .replaceAll("dispatcher-\\d+", "dispatcher-N").replaceAll("thread-\\d+$", "thread-N");
+    }
+
+    /** The thread's name in a collapsed stack's first frame, without its brackets and ids. */
+    private static String threadName(String frame) {
+        return frame.replaceAll("^\\[|\\]$", "").replaceAll(" tid=\\d+$", "").replaceAll("#\\d+$", "");
     }
 
     /** {@code io/streamtrain/nn/Adam.update} as {@code Adam.update}; native frames as they are. */

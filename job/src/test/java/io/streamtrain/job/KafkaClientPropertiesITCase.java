@@ -9,6 +9,7 @@ import io.streamtrain.connectors.kafka.StopOnFinalSource;
 import io.streamtrain.connectors.kafka.TopicCheck;
 import java.lang.reflect.Field;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -43,9 +44,7 @@ class KafkaClientPropertiesITCase {
 
     @Test
     void everyClientOfTheJobGetsTheConfiguredProperties() throws Exception {
-        StreamtrainConfig config = StreamtrainConfig.of(Map.of(
-                "kafka.bootstrap-servers", kafka.bootstrapServers(),
-                "kafka.rows-topic", "props-rows",
+        StreamtrainJob job = job(Map.of(
                 "kafka.holdout-topic", "props-holdout",
                 "kafka.properties.client.dns.lookup", "use_all_dns_ips",
                 "kafka.properties.reconnect.backoff.ms", "77",
@@ -53,9 +52,6 @@ class KafkaClientPropertiesITCase {
                 "kafka.properties.fetch.max.wait.ms", "123",
                 "kafka.properties.linger.ms", "9",
                 "sink.url", "jdbc:sqlite:" + dir.resolve("props.db")));
-
-        StreamtrainJob job = StreamtrainJob.fromConfig(config, kafka.bootstrapServers(),
-                Map.of(new TopicPartition("props-rows", 0), 10L), 0L);
 
         Properties rows = properties(job, "rows");
         Properties params = properties(unwrap(field(job, "params")));
@@ -79,15 +75,10 @@ class KafkaClientPropertiesITCase {
 
     @Test
     void theRowsSourceFetchesTheConfiguredBytesAPartition() throws Exception {
-        StreamtrainConfig config = StreamtrainConfig.of(Map.of(
-                "kafka.bootstrap-servers", kafka.bootstrapServers(),
-                "kafka.rows-topic", "props-rows",
+        StreamtrainJob job = job(Map.of(
                 "kafka.holdout-topic", "",
                 "kafka.rows-fetch-bytes", "65536",
                 "sink.url", "jdbc:sqlite:" + dir.resolve("fetch.db")));
-
-        StreamtrainJob job = StreamtrainJob.fromConfig(config, kafka.bootstrapServers(),
-                Map.of(new TopicPartition("props-rows", 0), 10L), 0L);
 
         Properties rows = properties(job, "rows");
         assertThat(rows.getProperty("max.partition.fetch.bytes")).isEqualTo("65536");
@@ -113,6 +104,15 @@ class KafkaClientPropertiesITCase {
                                 "request.timeout.ms", "1000"), "props-holdout", "kafka.holdout-topic", ""))
                 // not "no such topic": the admin client never got an answer over TLS from a plaintext listener
                 .isNotInstanceOf(IllegalStateException.class);
+    }
+
+    /** The bounded job on the embedded broker's topic props-rows, with {@code settings} added. */
+    private static StreamtrainJob job(Map<String, String> settings) throws Exception {
+        Map<String, String> all = new HashMap<>(settings);
+        all.put("kafka.bootstrap-servers", kafka.bootstrapServers());
+        all.put("kafka.rows-topic", "props-rows");
+        return StreamtrainJob.fromConfig(StreamtrainConfig.of(all), kafka.bootstrapServers(),
+                Map.of(new TopicPartition("props-rows", 0), 10L), 0L);
     }
 
     private static Properties properties(StreamtrainJob job, String field) throws Exception {
