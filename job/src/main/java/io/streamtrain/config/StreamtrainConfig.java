@@ -403,15 +403,22 @@ public final class StreamtrainConfig implements Serializable {
     }
 
     /**
-     * Blocks a shard may have unconsumed: 1 in sync mode, unlimited in async mode, else
-     * training.max-in-flight (in local mode counting merges, not blocks).
+     * Blocks a shard may have unconsumed: 1 in sync mode, unlimited in async mode, training.max-in-flight
+     * in bounded mode; in local mode merges, not blocks: training.max-in-flight with
+     * training.local-overlap, else 1.
      */
     public int maxInFlight() {
         return switch (consistency()) {
             case SYNC -> 1;
             case ASYNC -> Integer.MAX_VALUE;
-            case BOUNDED, LOCAL -> get(TrainingOptions.MAX_IN_FLIGHT);
+            case BOUNDED -> get(TrainingOptions.MAX_IN_FLIGHT);
+            case LOCAL -> localOverlap() ? get(TrainingOptions.MAX_IN_FLIGHT) : 1;
         };
+    }
+
+    /** Local mode: whether a replica trains on while its change travels (training.local-overlap); false in the other modes. */
+    public boolean localOverlap() {
+        return consistency() == TrainingOptions.Consistency.LOCAL && get(TrainingOptions.LOCAL_OVERLAP);
     }
 
     /** Blocks a shard trains its replica on between merges in local mode; 0 in the other modes (gradients). */
@@ -586,7 +593,19 @@ public final class StreamtrainConfig implements Serializable {
                                     ? "flow control (training.max-in-flight merges) bounds how far a replica runs ahead"
                                     : "async mode has no staleness bound");
         }
-        if ((consistency == TrainingOptions.Consistency.BOUNDED || consistency == TrainingOptions.Consistency.LOCAL)
+        if (consistency == TrainingOptions.Consistency.LOCAL && !localOverlap()) {
+            if (shards() < get(TrainingOptions.WINDOW_BLOCKS)) {
+                throw new ConfigException(TrainingOptions.WINDOW_BLOCKS.key() + "=" + get(TrainingOptions.WINDOW_BLOCKS)
+                        + " is more than job.shards = " + shards() + ": with training.local-overlap=false each shard "
+                        + "sends one change a version, so windows could only fire on training.window-timeout; lower "
+                        + "training.window-blocks or set training.local-overlap=true");
+            }
+            if (values.containsKey(TrainingOptions.MAX_IN_FLIGHT.key())) {
+                LOG.warn("{}={} is not used with {}=false: a replica waits for the version that merged its change",
+                        TrainingOptions.MAX_IN_FLIGHT.key(), values.get(TrainingOptions.MAX_IN_FLIGHT.key()),
+                        TrainingOptions.LOCAL_OVERLAP.key());
+            }
+        } else if ((consistency == TrainingOptions.Consistency.BOUNDED || consistency == TrainingOptions.Consistency.LOCAL)
                 && (long) shards() * get(TrainingOptions.MAX_IN_FLIGHT) < get(TrainingOptions.WINDOW_BLOCKS)) {
             throw new ConfigException(TrainingOptions.WINDOW_BLOCKS.key() + "=" + get(TrainingOptions.WINDOW_BLOCKS)
                     + " is more than job.shards x training.max-in-flight = " + shards() + " x "

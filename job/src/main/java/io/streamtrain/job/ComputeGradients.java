@@ -62,11 +62,14 @@ import org.slf4j.LoggerFactory;
  * blocks sends the updater the replica's progress since it was last merged, as a
  * {@link GradientBlock} whose {@code gradient} is that parameter change times the rows behind it;
  * the updater averages the changes of a window, weighted by rows (federated averaging: each shard
- * a segment that trains on its own rows, merged). Flow control then counts these merges: a shard
- * trains on while {@code maxInFlight} of them are unconsumed, and waits only when the next one is
- * due too. When a new version arrives the replica moves onto it and keeps the progress it has not
- * sent yet: {@code theta <- theta_new + (theta - anchor)}, {@code anchor <- theta_new}. Replicas,
- * with their optimizer state and what they have not sent, live in operator state.
+ * a segment that trains on its own rows, merged). Flow control then counts these merges. Without
+ * {@code localOverlap} a shard that has sent a change trains no further block until a version has
+ * consumed it, so every round of a replica starts from the merged parameters. With it a shard
+ * trains on while {@code maxInFlight} merges are unconsumed, and waits only when the next one is
+ * due too; when a new version arrives the replica moves onto it and keeps the progress it has not
+ * sent yet: {@code theta <- theta_new + (theta - anchor)}, {@code anchor <- theta_new} (without
+ * overlap that progress is nothing and the replica becomes the version). Replicas, with their
+ * optimizer state and what they have not sent, live in operator state.
  *
  * <p>A stop with a drained savepoint ({@code flink stop --drain}) ends both inputs at once: the
  * parameters source stops too, so no version would ever release the blocks that flow control
@@ -92,6 +95,7 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
     private final ComputeBackend.Choice backend;
     private final long runId;
     private final int localSteps;
+    private final boolean localOverlap;
 
     /** Per model id, in the order of {@link #models}. */
     private transient Map<String, Learner> learners;
@@ -242,10 +246,20 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
      */
     public ComputeGradients(List<ModelSpec> models, boolean float64, int batchSize, int maxInFlight, int parsers,
             ComputeBackend.Choice backend, long runId, int localSteps) {
+        this(models, float64, batchSize, maxInFlight, parsers, backend, runId, localSteps, false);
+    }
+
+    /**
+     * @param localOverlap local mode: whether a replica trains on while its merges are in flight
+     *     (up to {@code maxInFlight}) instead of waiting for the version that consumed them
+     */
+    public ComputeGradients(List<ModelSpec> models, boolean float64, int batchSize, int maxInFlight, int parsers,
+            ComputeBackend.Choice backend, long runId, int localSteps, boolean localOverlap) {
         if (localSteps < 0) {
             throw new IllegalArgumentException("localSteps " + localSteps + " < 0");
         }
         this.localSteps = localSteps;
+        this.localOverlap = localOverlap;
         this.runId = runId;
         this.models = List.copyOf(models);
         this.float64 = float64;
@@ -475,7 +489,8 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
     /**
      * Local mode: trains the replicas on waiting blocks, sending each replica's progress every
      * {@link #localSteps} blocks (and what is left once the input is over) while the shard has
-     * room in flight; blocks wait only when a merge is due and there is no room.
+     * room in flight; blocks wait when a merge is due and there is no room, and, without
+     * {@link #localOverlap}, while a merge is unconsumed.
      */
     private void drainLocal(int shardKey, Shard shard, Collector<GradientBlock> out, boolean force) {
         long consumed = Long.MAX_VALUE;
@@ -496,6 +511,10 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
                 shard.localBlocks = 0;
                 shard.sent++;
                 continue;
+            }
+            if (!localOverlap && !force && shard.sent > consumed) {
+                // the next round starts from the version that merges this one
+                return;
             }
             RowBlock block = shard.waiting.poll();
             if (block == null) {

@@ -295,7 +295,8 @@ public final class StreamtrainJob {
                 .keyBy(new ShardKey(), Types.INT)
                 .connect(versionsIn)
                 .process(new ComputeGradients(models, config.get(TrainingOptions.DTYPE).equals("float64"), batchSize,
-                        config.maxInFlight(), parallelism, config.computeBackend(), runId, config.localSteps()),
+                        config.maxInFlight(), parallelism, config.computeBackend(), runId, config.localSteps(),
+                        config.localOverlap()),
                         TypeInformation.of(GradientBlock.class))
                 .name("gradient-worker")
                 .uid("gradient-worker")

@@ -75,6 +75,7 @@ class BadConfigTest {
         "training.window-timeout | -5s | cannot read '-5s' as a duration like 200ms or 5s",
         "optimizer.learning-rate | high | cannot read 'high' as a number",
         "data.shuffle | maybe | cannot read 'maybe' as true or false",
+        "training.local-overlap | sometimes | cannot read 'sometimes' as true or false",
         "model.layers | 2;x;2 | cannot read '2;x;2' as a list like [2, 2, 2]",
     })
     void aBadValueNamesTheKeyAndWhatIsAllowed(String key, String value, String expected) {

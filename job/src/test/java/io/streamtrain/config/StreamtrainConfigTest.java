@@ -148,6 +148,7 @@ class StreamtrainConfigTest {
         assertThat(local.localSteps()).isEqualTo(8);
         assertThat(local.windowBlocks()).isEqualTo(3);
         assertThat(local.maxInFlight()).isEqualTo(1);
+        assertThat(local.localOverlap()).isFalse();
         assertThat(local.maxStaleness()).isEqualTo(-1);
         // a replica's own steps: 7,680 rows / (64 rows x 3 shards)
         assertThat(local.expectedSteps()).isEqualTo(40);
@@ -155,10 +156,27 @@ class StreamtrainConfigTest {
         assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("training.consistency", "local", "training.local-steps", "0")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("training.local-steps");
-        // merges in flight bound the window as blocks do in bounded mode
+        // without overlap a replica has one merge in flight whatever training.max-in-flight says
+        StreamtrainConfig waiting = StreamtrainConfig.of(Map.of("training.consistency", "local",
+                "training.max-in-flight", "3", "training.window-blocks", "2", "job.shards", "2"));
+        assertThat(waiting.maxInFlight()).isEqualTo(1);
         assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("training.consistency", "local", "job.shards", "2",
-                "training.window-blocks", "3", "training.max-in-flight", "1")))
-                .hasMessageStartingWith("training.window-blocks");
+                "training.window-blocks", "3", "training.max-in-flight", "2")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("training.window-blocks=3 is more than job.shards = 2: with training.local-overlap=false "
+                        + "each shard sends one change a version, so windows could only fire on "
+                        + "training.window-timeout; lower training.window-blocks or set training.local-overlap=true");
+        // with overlap, merges in flight bound the window as blocks do in bounded mode
+        StreamtrainConfig overlapping = StreamtrainConfig.of(Map.of("training.consistency", "local",
+                "training.local-overlap", "true", "training.max-in-flight", "3", "training.window-blocks", "4",
+                "job.shards", "2"));
+        assertThat(overlapping.localOverlap()).isTrue();
+        assertThat(overlapping.maxInFlight()).isEqualTo(3);
+        assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("training.consistency", "local", "job.shards", "2",
+                "training.local-overlap", "true", "training.window-blocks", "3", "training.max-in-flight", "1")))
+                .hasMessageStartingWith("training.window-blocks=3 is more than job.shards x training.max-in-flight");
+        assertThat(StreamtrainConfig.of(Map.of("training.local-overlap", "true")).localOverlap())
+                .as("bounded mode").isFalse();
 
         assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("training.consistency", "eventual")))
                 .isInstanceOf(ConfigException.class)

@@ -391,16 +391,20 @@ class ComputeGradientsTest {
         }
     }
 
-    /** A worker in the local mode: replicas trained with the model's rule, merged every {@code localSteps} blocks. */
+    /**
+     * A worker in the local mode: replicas trained with the model's rule, merged every
+     * {@code localSteps} blocks; with {@code overlap} training on while one merge is in flight.
+     */
     private static KeyedBroadcastOperatorTestHarness<Integer, RowBlock, ModelVersion, GradientBlock> localWorker(
-            int localSteps, OperatorSubtaskState state) throws Exception {
-        return localWorker(SEED_MODEL, localSteps, state);
+            int localSteps, boolean overlap, OperatorSubtaskState state) throws Exception {
+        return localWorker(SEED_MODEL, localSteps, overlap, state);
     }
 
     private static KeyedBroadcastOperatorTestHarness<Integer, RowBlock, ModelVersion, GradientBlock> localWorker(
-            ModelSpec model, int localSteps, OperatorSubtaskState state) throws Exception {
+            ModelSpec model, int localSteps, boolean overlap, OperatorSubtaskState state) throws Exception {
         var h = new KeyedBroadcastOperatorTestHarness<>(new CoBroadcastWithKeyedOperator<>(
-                new ComputeGradients(List.of(model), false, BATCH, 1, 1, ComputeBackend.Choice.AUTO, 0, localSteps),
+                new ComputeGradients(List.of(model), false, BATCH, 1, 1, ComputeBackend.Choice.AUTO, 0, localSteps,
+                        overlap),
                 List.of(ComputeGradients.PARAMETERS)), new StreamtrainJob.ShardKey(), Types.INT,
                 StreamtrainJob.MAX_PARALLELISM, 1, 0);
         if (state != null) {
@@ -435,7 +439,7 @@ class ComputeGradientsTest {
 
     @Test
     void theLocalModeSendsTheChangeOfAReplicaTrainedWithTheModelsRuleEveryLocalSteps() throws Exception {
-        try (var h = localWorker(2, null)) {
+        try (var h = localWorker(2, false, null)) {
             HandReplica hand = new HandReplica(INITIAL);
             h.processElement(block(1, 0), 0);
             assertThat(h.extractOutputValues()).as("one block of two trained, nothing to merge yet").isEmpty();
@@ -462,8 +466,8 @@ class ComputeGradientsTest {
     }
 
     @Test
-    void aLocalReplicaTrainsOnWhileAMergeIsInFlightAndMovesOntoTheNextVersion() throws Exception {
-        try (var h = localWorker(2, null)) {
+    void withOverlapALocalReplicaTrainsOnWhileAMergeIsInFlightAndMovesOntoTheNextVersion() throws Exception {
+        try (var h = localWorker(2, true, null)) {
             HandReplica hand = new HandReplica(INITIAL);
             for (int b = 0; b < 5; b++) {
                 h.processElement(block(1, 8L * b), 0);
@@ -518,13 +522,62 @@ class ComputeGradientsTest {
     }
 
     @Test
+    void withoutOverlapALocalReplicaWaitsForTheVersionThatMergedItsChangeAndTrainsOnFromIt() throws Exception {
+        try (var h = localWorker(2, false, null)) {
+            HandReplica hand = new HandReplica(INITIAL);
+            for (int b = 0; b < 4; b++) {
+                h.processElement(block(1, 8L * b), 0);
+            }
+            hand.train(block(1, 0));
+            hand.train(block(1, 8));
+            // merge 1 in flight: blocks 3 and 4 wait untrained
+            List<GradientBlock> out = h.extractOutputValues();
+            assertThat(out).hasSize(1);
+            assertThat(out.get(0).rows()).isEqualTo(2 * BATCH);
+
+            // a version that has not consumed merge 1 releases nothing
+            double[] v1 = Arrays.stream(INITIAL).map(p -> p + 0.01).toArray();
+            h.processBroadcastElement(version(0, 1, v1, 1, 0), 0);
+            assertThat(h.extractOutputValues()).hasSize(1);
+
+            // version 2 consumed it: blocks 3 and 4 train from exactly version 2, with the replica's optimizer state
+            double[] v2 = Arrays.stream(INITIAL).map(p -> p - 0.02).toArray();
+            h.processBroadcastElement(version(0, 2, v2, 1, 1), 0);
+            HandReplica next = new HandReplica(v2);
+            System.arraycopy(hand.state, 0, next.state, 0, hand.state.length);
+            next.step = hand.step;
+            next.train(block(1, 16));
+            next.train(block(1, 24));
+            out = h.extractOutputValues();
+            assertThat(out).hasSize(2);
+            GradientBlock merge2 = out.get(1);
+            assertThat(merge2.baseVersion()).isEqualTo(2);
+            assertThat(merge2.rows()).isEqualTo(2 * BATCH);
+            for (int i = 0; i < INITIAL.length; i++) {
+                assertThat(merge2.gradient()[i]).as("parameter %d", i)
+                        .isCloseTo((next.theta[i] - v2[i]) * 2 * BATCH, org.assertj.core.data.Offset.offset(1e-9));
+            }
+            assertThat(merge2.nextOffsets()).containsExactly(4 * BATCH);
+
+            // the input ends while merge 2 travels: the end marker waits for it too, then follows at once
+            h.processElement(end(1), 0);
+            assertThat(h.extractOutputValues()).hasSize(2);
+            h.processBroadcastElement(version(0, 3, v2, 1, 2), 0);
+            assertThat(h.extractOutputValues()).extracting(GradientBlock::rows, GradientBlock::endOfInput)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple(2 * BATCH, false),
+                            org.assertj.core.groups.Tuple.tuple(2 * BATCH, false),
+                            org.assertj.core.groups.Tuple.tuple(0, true));
+        }
+    }
+
+    @Test
     void aLocalReplicaAndItsOptimizerStateSurviveARestore() throws Exception {
         // Adam: the moments of the first two steps shape the third
         ModelSpec adam = new ModelSpec("seed", SEED, INITIAL, new UpdateRule(SEED, new Adam(0.9, 0.999, 1e-8), 0.01, 0),
                 "adam lr 0.01", "hash");
         OperatorSubtaskState checkpoint;
         List<GradientBlock> uninterrupted;
-        try (var h = localWorker(adam, 3, null)) {
+        try (var h = localWorker(adam, 3, false, null)) {
             h.processElement(block(1, 0), 0);
             h.processElement(block(1, 8), 0);
             checkpoint = h.snapshot(1, 1);
@@ -532,7 +585,7 @@ class ComputeGradientsTest {
             uninterrupted = h.extractOutputValues();
         }
         assertThat(uninterrupted).hasSize(1);
-        try (var restored = localWorker(adam, 3, checkpoint)) {
+        try (var restored = localWorker(adam, 3, false, checkpoint)) {
             restored.processElement(block(1, 16), 0);
             List<GradientBlock> out = restored.extractOutputValues();
             assertThat(out).hasSize(1);

@@ -23,6 +23,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
@@ -131,14 +133,18 @@ class ConsistencyModesITCase extends LocalLoopTestBase {
         assertThat(last.stalenessMax()).isGreaterThan(0);
     }
 
-    @Test
-    void localTrainsReplicasOnTheShardsAndMergesFewerVersionsOfEveryRow() throws Exception {
+    /** Both ways a replica may spend the time its change travels: waiting for the merged version, or training on. */
+    @ParameterizedTest(name = "training.local-overlap={0}")
+    @ValueSource(booleans = {false, true})
+    void localTrainsReplicasOnTheShardsAndMergesFewerVersionsOfEveryRow(boolean overlap) throws Exception {
         int rows = 20_000;
+        String job = "consistency-local-" + overlap;
         // 313 blocks of 64 rows (the last of 32), dealt to the two shards: each replica trains 4 of
         // them between merges, so at most 40 + 39 merges, where bounded mode sends 313 gradients
-        LocalRun.Result result = run("consistency-local", rows, Map.of("training.consistency", "local",
-                "training.local-steps", "4", "training.max-in-flight", "1", "training.window-blocks", "2",
-                "kafka.holdout-topic", "rows.holdout"), Map.of("rows", 1, "rows.dlq", 1, "params", 1, "rows.holdout", 1));
+        LocalRun.Result result = run(job, rows, Map.of("training.consistency", "local",
+                "training.local-steps", "4", "training.local-overlap", Boolean.toString(overlap),
+                "training.window-blocks", "2", "kafka.holdout-topic", "rows.holdout"),
+                Map.of("rows", 1, "rows.dlq", 1, "params", 1, "rows.holdout", 1));
         LocalRun.ModelResult seed = result.model("seed");
         ModelSnapshot last = seed.finalSnapshot();
         assertThat(last.rowsTrained()).isEqualTo(rows);
@@ -147,7 +153,7 @@ class ConsistencyModesITCase extends LocalLoopTestBase {
         assertThat(last.divergences()).isZero();
         assertThat(seed.versions()).isBetween(40L, 79L);
         // the merges the updater consumed are every replica's, counted in the staleness histogram
-        Histogram staleness = stalenessHistogram("consistency-local");
+        Histogram staleness = stalenessHistogram(job);
         assertThat(staleness.getCount()).isEqualTo(79);
         assertThat(seed.holdoutAccuracy()).isGreaterThanOrEqualTo(0.99);
     }
