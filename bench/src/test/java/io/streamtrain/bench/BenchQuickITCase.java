@@ -47,11 +47,15 @@ class BenchQuickITCase {
         for (String key : List.of("compute_ceiling.rows_per_second", "input_ceiling.rows_per_second",
                 "input_ceiling.p2.rows_per_second", "end_to_end.p1.rows_per_second", "end_to_end.p2.rows_per_second",
                 "end_to_end.p2.holdout_accuracy", "end_to_end.p2.round_trip_ms.p99", "end_to_end.p2.startup_seconds",
+                "end_to_end.p2.job_seconds", "input_ceiling.job_seconds",
                 "end_to_end.p2.peak_rss_mb", "end_to_end.p2.cpu_seconds_per_million_rows",
                 "peers.dl4j_t1.rows_per_second", "machine.cores", "machine.memory_mb")) {
             assertThat(at(r, key).isNumber()).as(key).isTrue();
             assertThat(at(r, key).asDouble()).as(key).isPositive().isFinite();
         }
+        // the whole job holds its start-up and its training
+        assertThat(at(r, "end_to_end.p2.job_seconds").asDouble()).isGreaterThan(at(r, "end_to_end.p2.startup_seconds")
+                .asDouble() + at(r, "end_to_end.p2.seconds").asDouble() - 0.001);
         // a round trip can take less than a millisecond
         assertThat(at(r, "end_to_end.p2.round_trip_ms.p50").asDouble()).isFinite().isGreaterThanOrEqualTo(0);
         for (String key : List.of("machine.cpu_model", "machine.jdk", "machine.git_commit", "machine.date")) {

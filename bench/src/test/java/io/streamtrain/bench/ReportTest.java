@@ -18,6 +18,7 @@ class ReportTest {
                                "p2": {"rows_per_second": 500000, "runs": [{}]}},
              "end_to_end": {
                "p1": {"rows_per_second": 100000, "holdout_accuracy": 0.995, "time_to_target_seconds": 3.5,
+                      "startup_seconds": 4.0, "job_seconds": 54.0,
                       "time_to_target_reached": "3 of 3", "round_trip_ms": {"p50": 4, "p99": 20},
                       "snapshot_write_ms": {"p50": 1.5, "final": 2.0}, "runs": [{}, {}, {}]},
                "p2": {"rows_per_second": 150000, "holdout_accuracy": 0.996, "time_to_target_seconds": null,
@@ -38,6 +39,9 @@ class ReportTest {
         assertThat(md).contains("| **end to end** (first row read to final snapshot) | p1 | 100,000 | 0.9950 | 3.5 s |");
         assertThat(md).contains("| **end to end** | p2 | 150,000 | 0.9960 | not reached (0 of 3 runs) |");
         assertThat(md).contains("| 5 / 60 ms |");
+        assertThat(md).contains("| start-up / whole job |");
+        assertThat(md).contains("| 3.5 s | 4.0 s / 54.0 s |");
+        assertThat(md).as("the input ceiling's start-up, without a whole job").contains("| 5.0 s |");
         assertThat(md).contains("| DL4J MultiLayerNetwork, in memory | 1 | 400,000 | 0.9995 |");
         assertThat(md).contains("| torch: skipped (no Python interpreter imports torch) |");
         assertThat(md).contains("Measured on a loaded machine");
