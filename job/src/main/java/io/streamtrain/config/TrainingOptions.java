@@ -49,8 +49,8 @@ public final class TrainingOptions {
             .withDescription("Local mode: false: after sending its change a replica waits for the version that merged "
                     + "it and trains its next round from that version; true: it trains on while the change travels "
                     + "(up to training.max-in-flight merges unconsumed) and carries that progress onto the new version, "
-                    + "which keeps the workers busy but trains each replica on parameters a round old (fashion "
-                    + "benchmark at parallelism 2: held-out 0.82-0.84 against 0.85).");
+                    + "which spares the workers the wait but computes each round on parameters without the other "
+                    + "replicas' last changes (fashion benchmark at parallelism 2: held-out 0.81-0.83 against 0.85).");
 
     public static final ConfigOption<Integer> BATCH_SIZE = key("training.batch-size").intType().defaultValue(64)
             .withDescription("Rows per mini-batch block; each block gives one gradient per model.");
