@@ -28,6 +28,20 @@ class ReportTest {
              "peers_skipped": {"torch": "no Python interpreter imports torch"}}""";
 
     @Test
+    void aRoundTripP99OfFewerThan100VersionsIsCalledTheSlowest() throws Exception {
+        ObjectNode report = (ObjectNode) Json.MAPPER.readTree(REPORT);
+        ((ObjectNode) report.get("end_to_end").get("p2")).put("round_trip_samples", 44);
+        report.set("targets", Targets.evaluate(report,
+                new Workload.Targets(1_000_000, Double.NaN, 0.99, Double.NaN, 50)));
+        assertThat(Report.markdown(report))
+                .contains("| parameter round trip p99 at full load (p2) | <= 50 ms | 60 ms (the slowest of 44 versions) | **no** |");
+        ((ObjectNode) report.get("end_to_end").get("p2")).put("round_trip_samples", 351);
+        report.set("targets", Targets.evaluate(report,
+                new Workload.Targets(1_000_000, Double.NaN, 0.99, Double.NaN, 50)));
+        assertThat(Report.markdown(report)).contains("| <= 50 ms | 60 ms | **no** |");
+    }
+
+    @Test
     void oneRowPerMeasurementAndTheTargetsWithWhetherTheyWereMet() throws Exception {
         ObjectNode report = (ObjectNode) Json.MAPPER.readTree(REPORT);
         report.set("targets", Targets.evaluate(report,
