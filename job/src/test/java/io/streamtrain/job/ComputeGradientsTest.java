@@ -571,6 +571,25 @@ class ComputeGradientsTest {
     }
 
     @Test
+    void aDrainedStopTrainsTheBlocksThatWaitedForAMergedVersionAndSendsTheRest() throws Exception {
+        try (var h = localWorker(2, false, null)) {
+            for (int b = 0; b < 3; b++) {
+                h.processElement(block(1, 8L * b), 0);
+            }
+            h.processElement(end(1), 0);
+            // merge 1 in flight, block 3 waits for the version that merges it
+            assertThat(h.extractOutputValues()).extracting(GradientBlock::rows).containsExactly(2 * BATCH);
+            // a drained stop ends both inputs: no version will come, the timer at the last watermark trains on
+            h.processWatermark(Long.MAX_VALUE);
+            h.processBroadcastWatermark(Long.MAX_VALUE);
+            assertThat(h.extractOutputValues()).extracting(GradientBlock::rows, GradientBlock::endOfInput)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple(2 * BATCH, false),
+                            org.assertj.core.groups.Tuple.tuple(BATCH, false),
+                            org.assertj.core.groups.Tuple.tuple(0, true));
+        }
+    }
+
+    @Test
     void aLocalReplicaAndItsOptimizerStateSurviveARestore() throws Exception {
         // Adam: the moments of the first two steps shape the third
         ModelSpec adam = new ModelSpec("seed", SEED, INITIAL, new UpdateRule(SEED, new Adam(0.9, 0.999, 1e-8), 0.01, 0),
