@@ -157,7 +157,9 @@ public final class LocalRun {
             case BOUNDED -> "bounded: " + config.maxInFlight() + (config.maxInFlight() == 1 ? " block" : " blocks")
                     + " in flight per shard, " + config.windowBlocks() + " per version";
             case ASYNC -> "async: " + config.windowBlocks() + " blocks per version";
-            case LOCAL -> "local: a replica per shard, merged every " + config.localSteps() + " blocks";
+            case LOCAL -> "local: a replica per shard, merged every " + config.localSteps() + " blocks"
+                    + (config.localOverlap() ? ", training on with up to " + config.maxInFlight() + " in flight"
+                            : ", each round from the merged version");
         };
     }
 
