@@ -590,7 +590,9 @@ public final class StreamtrainConfig implements Serializable {
                     get(TrainingOptions.MAX_STALENESS), TrainingOptions.CONSISTENCY.key(), consistency.key(),
                     consistency == TrainingOptions.Consistency.SYNC ? "every gradient is computed on the newest version"
                             : consistency == TrainingOptions.Consistency.LOCAL
-                                    ? "flow control (training.max-in-flight merges) bounds how far a replica runs ahead"
+                                    ? localOverlap()
+                                            ? "flow control (training.max-in-flight merges) bounds how far a replica runs ahead"
+                                            : "a replica waits for the version that merged its change"
                                     : "async mode has no staleness bound");
         }
         if (consistency == TrainingOptions.Consistency.LOCAL && !localOverlap()) {
