@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.StringJoiner;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
@@ -82,6 +83,7 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
     private final int shards;
     private final DivergenceGuard guard;
     private final boolean averageChanges;
+    private final Set<String> floatModels;
 
     private transient Map<String, ModelSpec> specs;
     private transient ListState<Long> generationState;
@@ -115,7 +117,19 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
      */
     public ApplyOptimizer(List<ModelSpec> models, long maxStaleness, SnapshotPolicy snapshots, String rowsTopic,
             int shards, DivergenceGuard guard, boolean averageChanges) {
+        this(models, maxStaleness, snapshots, rowsTopic, shards, guard, averageChanges, Set.of());
+    }
+
+    /**
+     * @param floatModels models whose gradient workers compute in float32: their versions are
+     *     published with every parameter rounded to float, which is what those workers load anyway,
+     *     so the parameters topic and the broadcast carry half the bytes; the parameters kept here,
+     *     the optimizer's and the snapshots', stay double
+     */
+    public ApplyOptimizer(List<ModelSpec> models, long maxStaleness, SnapshotPolicy snapshots, String rowsTopic,
+            int shards, DivergenceGuard guard, boolean averageChanges, Set<String> floatModels) {
         this.averageChanges = averageChanges;
+        this.floatModels = Set.copyOf(floatModels);
         this.models = List.copyOf(models);
         this.maxStaleness = maxStaleness;
         this.snapshots = snapshots;
@@ -307,7 +321,8 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
                 s.lastSnapshotVersion(), s.lastSnapshotMillis(), offsets, shardKeys, shardBlocks, shardsEnded);
         if (advanced || last || rejected > 0) {
             out.collect(new ModelVersion(model, n.generation(), n.version(), last, n.rowsTrained(), n.rowsRejected(),
-                    n.lossSum(), n.correct(), now, n.shardKeys(), n.shardBlocks(), n.parameters()));
+                    n.lossSum(), n.correct(), now, n.shardKeys(), n.shardBlocks(),
+                    floatModels.contains(model) ? roundedToFloats(n.parameters()) : n.parameters()));
         }
         if (last || (advanced && snapshots.due(n.version(), n.lastSnapshotVersion(), now - n.lastSnapshotMillis()))) {
             ctx.output(SNAPSHOTS, snapshot(spec, n, g.divergences(), last, now));
@@ -324,6 +339,15 @@ public final class ApplyOptimizer extends ProcessWindowFunction<GradientBlock, M
         state.update(n);
         guardState.update(g);
         metrics.stateUpdated(model, n, g.divergences());
+    }
+
+    /** A copy with every value rounded to the nearest float, as a float32 worker loads it. */
+    static double[] roundedToFloats(double[] values) {
+        double[] rounded = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            rounded[i] = (float) values[i];
+        }
+        return rounded;
     }
 
     private ModelSnapshot snapshot(ModelSpec spec, ModelState s, long divergences, boolean last, long now) {

@@ -21,9 +21,12 @@ import io.streamtrain.connectors.record.RawRow;
 import io.streamtrain.data.RowFormat;
 import io.streamtrain.data.RowFormats;
 import io.streamtrain.nn.Architecture;
+import io.streamtrain.nn.Kernel;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -313,7 +316,7 @@ public final class StreamtrainJob {
                         config.get(KafkaOptions.ROWS_TOPIC), shards,
                         new DivergenceGuard(config.get(TrainingOptions.DIVERGENCE_FACTOR),
                                 config.get(TrainingOptions.DIVERGENCE_WARMUP)),
-                        config.localSteps() > 0),
+                        config.localSteps() > 0, floatModels(models, config)),
                         TypeInformation.of(ModelVersion.class))
                 .name("parameter-updater")
                 .uid("parameter-updater")
@@ -375,6 +378,22 @@ public final class StreamtrainJob {
                         shardKeys(config.shards(), parallelism)))
                 .uid("row-parser")
                 .setParallelism(parallelism);
+    }
+
+    /**
+     * The models whose gradient workers compute in float32: ND4J networks (the plain-Java kernel of
+     * tiny networks runs in double) with training.dtype float32. Their versions can travel as floats.
+     */
+    static Set<String> floatModels(List<ModelSpec> models, StreamtrainConfig config) {
+        Set<String> ids = new HashSet<>();
+        if (config.get(TrainingOptions.DTYPE).equals("float32")) {
+            for (ModelSpec m : models) {
+                if (Kernel.AUTO.resolve(m.architecture()) == Kernel.ND4J) {
+                    ids.add(m.id());
+                }
+            }
+        }
+        return ids;
     }
 
     /**

@@ -7,10 +7,13 @@ import io.streamtrain.cli.LocalRun;
 import io.streamtrain.config.JobOptions;
 import io.streamtrain.config.ModelSpec;
 import io.streamtrain.config.StreamtrainConfig;
+import io.streamtrain.connectors.format.ModelVersionFormat;
 import io.streamtrain.connectors.jdbc.SnapshotReader;
 import io.streamtrain.connectors.record.ModelSnapshot;
+import io.streamtrain.connectors.record.ModelVersion;
 import io.streamtrain.data.SeedData;
 import io.streamtrain.nn.ForwardPass;
+import io.streamtrain.testing.TopicRecords;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -19,6 +22,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
@@ -86,6 +90,30 @@ class ModelSelectionITCase extends LocalLoopTestBase {
             assertThat(last.holdoutAccuracy()).isEqualTo(
                     new ForwardPass(model.architecture(), last.parameters()).accuracy(holdout[0], holdout[1],
                             HOLDOUT_ROWS));
+        }
+
+        // the versions on the parameters topic: those of the model whose workers compute in float32
+        // (ND4J, relu32x2) rounded to floats, which travel in half the bytes; those of the plain-Java
+        // models (double precision) exactly the updater's parameters
+        Map<String, ModelVersion> finals = new HashMap<>();
+        for (var r : TopicRecords.readAll(kafka.bootstrapServers(), "params")) {
+            ModelVersion v = ModelVersionFormat.decode(r.value());
+            if (v.last()) {
+                finals.put(v.model(), v);
+            }
+        }
+        assertThat(finals.keySet()).containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(StreamtrainJob.floatModels(config.models(), config)).containsExactly("relu32x2-rmsprop");
+        for (ModelSpec model : config.models()) {
+            double[] kept = SnapshotReader.all(url, "", model.id()).stream().filter(ModelSnapshot::last).findFirst()
+                    .orElseThrow().parameters();
+            double[] published = finals.get(model.id()).parameters();
+            if (model.id().equals("relu32x2-rmsprop")) {
+                assertThat(published).as(model.id()).containsExactly(ApplyOptimizer.roundedToFloats(kept));
+                assertThat(published).as(model.id()).isNotEqualTo(kept);
+            } else {
+                assertThat(published).as(model.id()).containsExactly(kept);
+            }
         }
 
         // the evaluator's gauges show each model's final held-out scores

@@ -164,4 +164,28 @@ class RecordSerializersTest {
                 .isInstanceOf(ModelVersionTypeSerializer.class);
         assertSameRecord(roundTrip(ModelVersion.class, version), version);
     }
+
+    /**
+     * Versions published for float32 workers (every parameter a float) are broadcast in half the
+     * bytes; others, and what earlier builds wrote into broadcast state, as doubles.
+     */
+    @Test
+    void floatVersionsTravelInHalfTheBytesAndComeBackBitForBit() throws IOException {
+        double[] exact = ApplyOptimizer.roundedToFloats(doubles(101_770));
+        ModelVersion floats = new ModelVersion("fashion", 0, 7, false, 3584, 0, 100.5, 3000, 1_700_000_000_000L,
+                new int[] {0, 4}, new long[] {7, 7}, exact);
+        ModelVersion back = roundTrip(ModelVersion.class, floats);
+        assertSameRecord(back, floats);
+        for (int i = 0; i < exact.length; i++) {
+            assertThat(Double.doubleToRawLongBits(back.parameters()[i])).as("parameter %d", i)
+                    .isEqualTo(Double.doubleToRawLongBits(exact[i]));
+        }
+        double[] mixed = exact.clone();
+        mixed[5] = 0.1;
+        ModelVersion doubles = new ModelVersion("fashion", 0, 7, false, 3584, 0, 100.5, 3000, 1_700_000_000_000L,
+                new int[] {0, 4}, new long[] {7, 7}, mixed);
+        assertSameRecord(roundTrip(ModelVersion.class, doubles), doubles);
+        assertThat(serializedSize(ModelVersion.class, floats))
+                .isEqualTo(serializedSize(ModelVersion.class, doubles) - 4 * exact.length);
+    }
 }

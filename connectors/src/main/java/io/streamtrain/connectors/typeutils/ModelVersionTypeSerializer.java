@@ -12,7 +12,11 @@ import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
-/** Flink's serializer of {@link ModelVersion} (broadcast to every gradient worker, kept in broadcast state). */
+/**
+ * Flink's serializer of {@link ModelVersion} (broadcast to every gradient worker, kept in broadcast
+ * state). Parameters that are all exactly floats (published for float32 workers) travel as floats,
+ * half the bytes; versions written as doubles, by this or an earlier build, still read.
+ */
 public final class ModelVersionTypeSerializer extends RecordSerializer<ModelVersion> {
     private static final long serialVersionUID = 1L;
 
@@ -39,14 +43,14 @@ public final class ModelVersionTypeSerializer extends RecordSerializer<ModelVers
         out.writeLong(v.publishedAtMillis());
         arrays().writeInts(v.shardKeys(), out);
         arrays().writeLongs(v.shardBlocks(), out);
-        arrays().writeDoubles(v.parameters(), out);
+        arrays().writeCompactDoubles(v.parameters(), out);
     }
 
     @Override
     public ModelVersion deserialize(DataInputView in) throws IOException {
         return new ModelVersion(in.readUTF(), in.readLong(), in.readLong(), in.readBoolean(), in.readLong(),
                 in.readLong(), in.readDouble(), in.readLong(), in.readLong(), arrays().readInts(in),
-                arrays().readLongs(in), arrays().readDoubles(in));
+                arrays().readLongs(in), arrays().readCompactDoubles(in));
     }
 
     @Override
