@@ -46,6 +46,7 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.windowing.assigners.GlobalWindows;
 import org.apache.kafka.common.TopicPartition;
+import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * Builds the training graph from injected sources and sinks:
@@ -385,12 +386,11 @@ public final class StreamtrainJob {
      * tiny networks runs in double) with training.dtype float32. Their versions can travel as floats.
      */
     static Set<String> floatModels(List<ModelSpec> models, StreamtrainConfig config) {
+        DataType dtype = config.get(TrainingOptions.DTYPE).equals("float64") ? DataType.DOUBLE : DataType.FLOAT;
         Set<String> ids = new HashSet<>();
-        if (config.get(TrainingOptions.DTYPE).equals("float32")) {
-            for (ModelSpec m : models) {
-                if (Kernel.AUTO.resolve(m.architecture()) == Kernel.ND4J) {
-                    ids.add(m.id());
-                }
+        for (ModelSpec m : models) {
+            if (Kernel.AUTO.computesInFloat(m.architecture(), dtype)) {
+                ids.add(m.id());
             }
         }
         return ids;

@@ -35,6 +35,11 @@ public enum Kernel {
         return resolve(arch) == JAVA ? new JavaNetwork(arch, batchCapacity) : new DenseNetwork(arch, dtype, batchCapacity);
     }
 
+    /** Whether the network {@link #create} makes computes in float32 (plain Java always runs in double). */
+    public boolean computesInFloat(Architecture arch, DataType dtype) {
+        return resolve(arch) == ND4J && dtype == DataType.FLOAT;
+    }
+
     public String configName() {
         return name().toLowerCase(Locale.ROOT);
     }

@@ -427,6 +427,14 @@ class ComputeGradientsTest {
             this.theta = theta.clone();
         }
 
+        /** A replica at {@code parameters} that goes on with this one's optimizer state and step. */
+        HandReplica movedTo(double[] parameters) {
+            HandReplica moved = new HandReplica(parameters);
+            System.arraycopy(state, 0, moved.state, 0, state.length);
+            moved.step = step;
+            return moved;
+        }
+
         void train(RowBlock block) {
             net.setParameters(theta);
             double[] g = new double[theta.length];
@@ -493,12 +501,11 @@ class ComputeGradientsTest {
                         .isCloseTo((hand.theta[i] - sent[i]) * 2 * BATCH, org.assertj.core.data.Offset.offset(1e-9));
             }
             // block 5 was trained on v1 plus the progress of blocks 3 and 4 (sent, so now the anchor)
-            HandReplica after = new HandReplica(INITIAL);
+            double[] moved = new double[INITIAL.length];
             for (int i = 0; i < INITIAL.length; i++) {
-                after.theta[i] = v1[i] + (hand.theta[i] - sent[i]);
+                moved[i] = v1[i] + (hand.theta[i] - sent[i]);
             }
-            System.arraycopy(hand.state, 0, after.state, 0, hand.state.length);
-            after.step = hand.step;
+            HandReplica after = hand.movedTo(moved);
             double[] anchor = after.theta.clone();
             after.train(block(1, 32));
 
@@ -543,9 +550,7 @@ class ComputeGradientsTest {
             // version 2 consumed it: blocks 3 and 4 train from exactly version 2, with the replica's optimizer state
             double[] v2 = Arrays.stream(INITIAL).map(p -> p - 0.02).toArray();
             h.processBroadcastElement(version(0, 2, v2, 1, 1), 0);
-            HandReplica next = new HandReplica(v2);
-            System.arraycopy(hand.state, 0, next.state, 0, hand.state.length);
-            next.step = hand.step;
+            HandReplica next = hand.movedTo(v2);
             next.train(block(1, 16));
             next.train(block(1, 24));
             out = h.extractOutputValues();

@@ -136,10 +136,7 @@ class RecordSerializersTest {
                 new int[] {1}, new long[] {12});
         GradientBlock back = roundTrip(GradientBlock.class, floats);
         assertSameRecord(back, floats);
-        for (int i = 0; i < exact.length; i++) {
-            assertThat(Double.doubleToRawLongBits(back.gradient()[i])).as("value %d", i)
-                    .isEqualTo(Double.doubleToRawLongBits(exact[i]));
-        }
+        assertBitForBit(back.gradient(), exact);
 
         double[] mixed = exact.clone();
         mixed[4] = 0.1;
@@ -148,6 +145,15 @@ class RecordSerializersTest {
         assertSameRecord(roundTrip(GradientBlock.class, doubles), doubles);
         assertThat(serializedSize(GradientBlock.class, floats))
                 .isEqualTo(serializedSize(GradientBlock.class, doubles) - 4 * exact.length);
+    }
+
+    /** The same doubles, bit for bit (-0.0 is not 0.0). */
+    private static void assertBitForBit(double[] actual, double[] expected) {
+        assertThat(actual).hasSameSizeAs(expected);
+        for (int i = 0; i < expected.length; i++) {
+            assertThat(Double.doubleToRawLongBits(actual[i])).as("value %d", i)
+                    .isEqualTo(Double.doubleToRawLongBits(expected[i]));
+        }
     }
 
     private static <T> int serializedSize(Class<T> type, T value) throws IOException {
@@ -176,10 +182,7 @@ class RecordSerializersTest {
                 new int[] {0, 4}, new long[] {7, 7}, exact);
         ModelVersion back = roundTrip(ModelVersion.class, floats);
         assertSameRecord(back, floats);
-        for (int i = 0; i < exact.length; i++) {
-            assertThat(Double.doubleToRawLongBits(back.parameters()[i])).as("parameter %d", i)
-                    .isEqualTo(Double.doubleToRawLongBits(exact[i]));
-        }
+        assertBitForBit(back.parameters(), exact);
         double[] mixed = exact.clone();
         mixed[5] = 0.1;
         ModelVersion doubles = new ModelVersion("fashion", 0, 7, false, 3584, 0, 100.5, 3000, 1_700_000_000_000L,

@@ -1,6 +1,7 @@
 package io.streamtrain.connectors.format;
 
 import io.streamtrain.connectors.record.ModelVersion;
+import io.streamtrain.connectors.typeutils.BulkArrays;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
@@ -38,7 +39,7 @@ public final class ModelVersionFormat {
         }
         double[] p = v.parameters();
         int shards = v.shardKeys().length;
-        byte precision = allFloats(p) ? FLOAT_PRECISION : PRECISION;
+        byte precision = BulkArrays.allFloats(p) ? FLOAT_PRECISION : PRECISION;
         ByteBuffer buf = ByteBuffer.allocate(HEADER + id.length + 12 * shards + precision * p.length);
         buf.putInt(MAGIC).put(FORMAT_VERSION).put(precision);
         buf.putShort((short) id.length).put(id);
@@ -62,15 +63,6 @@ public final class ModelVersionFormat {
         return buf.array();
     }
 
-    /** True when every value survives a round trip through float unchanged (NaN does not). */
-    private static boolean allFloats(double[] values) {
-        for (double v : values) {
-            if ((double) (float) v != v) {
-                return false;
-            }
-        }
-        return true;
-    }
 
     public static ModelVersion decode(byte[] bytes) {
         ByteBuffer buf = ByteBuffer.wrap(bytes);

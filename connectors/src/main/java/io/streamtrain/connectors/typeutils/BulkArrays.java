@@ -136,7 +136,7 @@ public final class BulkArrays {
     }
 
     /** True when every value survives a round trip through float unchanged (NaN does not). */
-    static boolean allFloats(double[] values) {
+    public static boolean allFloats(double[] values) {
         for (double v : values) {
             if ((double) (float) v != v) {
                 return false;
