@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamtrain.config.StreamtrainConfig;
+import io.streamtrain.config.TrainingOptions;
 import io.streamtrain.job.StreamtrainJob;
 import java.time.Duration;
 import java.util.HashMap;
@@ -27,6 +28,10 @@ final class FlinkRun {
 
     static ObjectNode run(String mode, JsonNode request) throws Exception {
         StreamtrainConfig config = StreamtrainConfig.of(Json.stringMap(request.get("config")));
+        if (mode.equals("input")) {
+            // no versions are published: the input ceiling reads unbounded
+            config = config.with(Map.of(TrainingOptions.READ_AHEAD_BLOCKS.key(), "0"));
+        }
         String bootstrap = request.get("bootstrap").asText();
         Map<TopicPartition, Long> stopAt = new HashMap<>();
         Iterator<Map.Entry<String, JsonNode>> it = request.get("stop_at").fields();

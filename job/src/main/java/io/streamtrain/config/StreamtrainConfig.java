@@ -416,6 +416,24 @@ public final class StreamtrainConfig implements Serializable {
         };
     }
 
+    /** The most blocks one version of one model merges: a window of gradient blocks, or of local-mode merges of training.local-steps blocks each. */
+    public int blocksPerVersion() {
+        return localSteps() > 0 ? localSteps() * windowBlocks() : windowBlocks();
+    }
+
+    /**
+     * Rows the rows sources may read ahead of what the versions can have trained (training.read-ahead-blocks,
+     * raised to twice a version's blocks plus one per parser, so that a version's rows can always
+     * come), 0 for no bound.
+     */
+    public long readAheadRows() {
+        int blocks = get(TrainingOptions.READ_AHEAD_BLOCKS);
+        if (blocks == 0) {
+            return 0;
+        }
+        return (long) Math.max(blocks, 2 * blocksPerVersion() + parallelism()) * get(TrainingOptions.BATCH_SIZE);
+    }
+
     /** Local mode: whether a replica trains on while its change travels (training.local-overlap); false in the other modes. */
     public boolean localOverlap() {
         return consistency() == TrainingOptions.Consistency.LOCAL && get(TrainingOptions.LOCAL_OVERLAP);
@@ -481,6 +499,7 @@ public final class StreamtrainConfig implements Serializable {
         range(TrainingOptions.WINDOW_BLOCKS, 1, 1 << 20);
         range(TrainingOptions.MAX_IN_FLIGHT, 1, 1 << 20);
         range(TrainingOptions.LOCAL_STEPS, 1, 1 << 20);
+        range(TrainingOptions.READ_AHEAD_BLOCKS, 0, 1 << 24);
         nonNegative(TrainingOptions.BATCH_TIMEOUT);
         nonNegative(TrainingOptions.WINDOW_TIMEOUT);
         nonNegative(SinkOptions.RETRY_BACKOFF);

@@ -396,7 +396,18 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
         }
         // fires only when both inputs have ended (a drained stop, or after a bounded run's final version)
         ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+        metrics.waiting(waitingBlocks());
         drain(block.shardKey(), shard, out, false);
+        metrics.waiting(waitingBlocks());
+    }
+
+    /** Blocks waiting in this subtask, over its shards. */
+    private long waitingBlocks() {
+        long n = 0;
+        for (Shard s : shards.values()) {
+            n += s.waiting.size();
+        }
+        return n;
     }
 
     @Override
@@ -434,6 +445,7 @@ public final class ComputeGradients extends KeyedBroadcastProcessFunction<Intege
             for (Map.Entry<Integer, Shard> e : shards.entrySet()) {
                 drain(e.getKey(), e.getValue(), out, false);
             }
+            metrics.waiting(waitingBlocks());
         }
     }
 

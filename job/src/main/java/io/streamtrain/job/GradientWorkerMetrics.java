@@ -16,22 +16,41 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
  * publishing it to this worker receiving it through the parameters topic (a histogram, in
  * milliseconds), and how long each block's gradient took to compute, from loading the newest
  * parameters to the gradient's copy (in the local mode, the whole local step), in microseconds:
- * next to the round trip, what a version's time goes to.
+ * next to the round trip, what a version's time goes to. And, for the subtask, the blocks waiting in
+ * it for versions (now and the most at once): what training.read-ahead-blocks bounds.
  */
 final class GradientWorkerMetrics {
     static final String VERSION = "version";
     static final String GENERATION = "generation";
     static final String ROUND_TRIP_MILLIS = "parameterRoundTripMillis";
     static final String COMPUTE_MICROS = "gradientComputeMicros";
+    static final String WAITING_BLOCKS = "waitingBlocks";
+    static final String WAITING_BLOCKS_MAX = "waitingBlocksMax";
 
     private final MetricGroup group;
     private final VersionLatencyMetrics metrics;
     private final Map<String, AtomicLong> generations = new HashMap<>();
     private final Map<String, Histogram> computeMicros = new HashMap<>();
+    private long waiting;
+    private long waitingMax;
 
     GradientWorkerMetrics(MetricGroup group) {
         this.group = group;
         this.metrics = new VersionLatencyMetrics(group, VERSION, ROUND_TRIP_MILLIS);
+        if (group != null) {
+            group.gauge(WAITING_BLOCKS, (Gauge<Long>) () -> waiting);
+            group.gauge(WAITING_BLOCKS_MAX, (Gauge<Long>) () -> waitingMax);
+        }
+    }
+
+    /** {@code blocks} wait in this subtask for versions. */
+    void waiting(long blocks) {
+        waiting = blocks;
+        waitingMax = Math.max(waitingMax, blocks);
+    }
+
+    long waitingMax() {
+        return waitingMax;
     }
 
     /** A version newer than any this worker had arrived. */

@@ -12,6 +12,7 @@ import io.streamtrain.connectors.kafka.DeadLetterSerializer;
 import io.streamtrain.connectors.kafka.ModelVersionDeserializer;
 import io.streamtrain.connectors.kafka.ModelVersionSerializer;
 import io.streamtrain.connectors.kafka.RawRowDeserializer;
+import io.streamtrain.connectors.kafka.ReadAheadSource;
 import io.streamtrain.connectors.kafka.StopOnFinalSource;
 import io.streamtrain.connectors.kafka.TopicCheck;
 import io.streamtrain.connectors.record.DeadLetter;
@@ -23,6 +24,7 @@ import io.streamtrain.data.RowFormats;
 import io.streamtrain.nn.Architecture;
 import io.streamtrain.nn.Kernel;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +35,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.api.connector.source.SourceSplit;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -245,8 +248,27 @@ public final class StreamtrainJob {
             clientProperties.forEach(holdoutBuilder::setProperty);
             holdout = holdoutBuilder.build();
         }
-        return new StreamtrainJob(config, ResolveStartPoint.resolve(config), rowsBuilder.build(), holdout, params,
+        Source<RawRow, ?, ?> rows = rowsBuilder.build();
+        long readAhead = config.readAheadRows();
+        if (readAhead > 0) {
+            // the enumerator's admin client reads the parameters topic's end offsets
+            Map<String, String> paramsClient = new HashMap<>();
+            TopicCheck.adminProperties(bootstrapServers, clientProperties)
+                    .forEach((k, v) -> paramsClient.put((String) k, (String) v));
+            rows = readAhead(rows, RowFormats.fromConfig(config, config.architecture()), paramsClient,
+                    config.get(KafkaOptions.PARAMS_TOPIC), readAhead,
+                    (long) config.blocksPerVersion() * config.get(TrainingOptions.BATCH_SIZE), config.models().size());
+        }
+        return new StreamtrainJob(config, ResolveStartPoint.resolve(config), rows, holdout, params,
                 paramsSink, deadLetters, snapshots);
+    }
+
+    /** The rows source, paused while more than {@code maxRowsAhead} rows wait for training (see {@link ReadAheadSource}). */
+    private static <SplitT extends SourceSplit, EnumChkT> Source<RawRow, SplitT, EnumChkT> readAhead(
+            Source<RawRow, SplitT, EnumChkT> rows, RowFormat format, Map<String, String> kafka, String paramsTopic,
+            long maxRowsAhead, long rowsPerVersion, int models) {
+        return new ReadAheadSource<>(rows, raw -> format.rowsIn(raw.value()), kafka, paramsTopic, maxRowsAhead,
+                rowsPerVersion, models);
     }
 
     /** The models, in the order of the configuration, each with where its timeline starts. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamtrain.config.StreamtrainConfig;
 import io.streamtrain.connectors.kafka.EmbeddedKafka;
+import io.streamtrain.connectors.kafka.ReadAheadSource;
 import io.streamtrain.connectors.kafka.StopOnFinalSource;
 import io.streamtrain.connectors.kafka.TopicCheck;
 import java.lang.reflect.Field;
@@ -53,7 +54,7 @@ class KafkaClientPropertiesITCase {
                 "kafka.properties.linger.ms", "9",
                 "sink.url", "jdbc:sqlite:" + dir.resolve("props.db")));
 
-        Properties rows = properties(job, "rows");
+        Properties rows = properties(unwrap(field(job, "rows")));
         Properties params = properties(unwrap(field(job, "params")));
         Properties holdout = properties(job, "holdout");
         Properties paramsSink = properties(job, "paramsSink");
@@ -64,6 +65,12 @@ class KafkaClientPropertiesITCase {
             assertThat(p.getProperty("bootstrap.servers")).isEqualTo(kafka.bootstrapServers());
         }
         assertThat(rows.getProperty("fetch.max.wait.ms")).isEqualTo("123");
+        // the rows source's read-ahead bound reads the parameters topic with an admin client: its settings among them
+        @SuppressWarnings("unchecked")
+        Map<String, String> readAhead = (Map<String, String>) field(field(job, "rows"), "kafka");
+        assertThat(readAhead).containsEntry("client.dns.lookup", "use_all_dns_ips")
+                .containsEntry("reconnect.backoff.ms", "77").containsEntry("bootstrap.servers", kafka.bootstrapServers())
+                .doesNotContainKey("linger.ms");
         assertThat(deadLetters.getProperty("linger.ms")).isEqualTo("9");
         // streamtrain's own settings that the user did not touch stay
         assertThat(params.getProperty("max.partition.fetch.bytes")).isEqualTo(Integer.toString(64 << 20));
@@ -80,7 +87,7 @@ class KafkaClientPropertiesITCase {
                 "kafka.rows-fetch-bytes", "65536",
                 "sink.url", "jdbc:sqlite:" + dir.resolve("fetch.db")));
 
-        Properties rows = properties(job, "rows");
+        Properties rows = properties(unwrap(field(job, "rows")));
         assertThat(rows.getProperty("max.partition.fetch.bytes")).isEqualTo("65536");
         assertThat(rows.getProperty("fetch.max.bytes")).isEqualTo("131072");
         // the parameters source still takes a whole version in one fetch
@@ -125,8 +132,14 @@ class KafkaClientPropertiesITCase {
         return f.get(owner);
     }
 
-    /** The params source of a bounded run is wrapped in a {@link StopOnFinalSource}. */
+    /**
+     * The params source of a bounded run is wrapped in a {@link StopOnFinalSource}, the rows source
+     * in a {@link ReadAheadSource}.
+     */
     private static Object unwrap(Object source) throws Exception {
+        if (source instanceof ReadAheadSource<?, ?, ?> readAhead) {
+            return field(readAhead, "delegate");
+        }
         if (source instanceof StopOnFinalSource<?, ?> stop) {
             for (Field f : StopOnFinalSource.class.getDeclaredFields()) {
                 f.setAccessible(true);

@@ -3,15 +3,11 @@ package io.streamtrain.connectors.kafka;
 import io.streamtrain.connectors.record.ModelVersion;
 import java.util.Collection;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.connector.source.Boundedness;
 import org.apache.flink.api.connector.source.ReaderOutput;
 import org.apache.flink.api.connector.source.Source;
-import org.apache.flink.api.connector.source.SourceEvent;
-import org.apache.flink.api.connector.source.SourceOutput;
 import org.apache.flink.api.connector.source.SourceReader;
 import org.apache.flink.api.connector.source.SourceReaderContext;
 import org.apache.flink.api.connector.source.SourceSplit;
@@ -69,12 +65,11 @@ public final class StopOnFinalSource<SplitT extends SourceSplit, EnumChkT>
         return delegate.getEnumeratorCheckpointSerializer();
     }
 
-    private static final class Reader<SplitT extends SourceSplit> implements SourceReader<ModelVersion, SplitT> {
-        private final SourceReader<ModelVersion, SplitT> delegate;
+    private static final class Reader<SplitT extends SourceSplit> extends ForwardingSourceReader<ModelVersion, SplitT> {
         private final Set<String> waiting;
 
         Reader(SourceReader<ModelVersion, SplitT> delegate, Set<String> models) {
-            this.delegate = delegate;
+            super(delegate);
             this.waiting = new HashSet<>(models);
         }
 
@@ -89,111 +84,17 @@ public final class StopOnFinalSource<SplitT extends SourceSplit, EnumChkT>
         }
 
         @Override
-        public void start() {
-            delegate.start();
-        }
-
-        @Override
         public InputStatus pollNext(ReaderOutput<ModelVersion> output) throws Exception {
             if (done()) {
                 return InputStatus.END_OF_INPUT;
             }
-            InputStatus status = delegate.pollNext(new WatchingReaderOutput(output));
+            InputStatus status = delegate.pollNext(new ObservingReaderOutput<>(output, this::seen));
             return done() ? InputStatus.END_OF_INPUT : status;
-        }
-
-        @Override
-        public List<SplitT> snapshotState(long checkpointId) {
-            return delegate.snapshotState(checkpointId);
         }
 
         @Override
         public CompletableFuture<Void> isAvailable() {
             return done() ? CompletableFuture.completedFuture(null) : delegate.isAvailable();
-        }
-
-        @Override
-        public void addSplits(List<SplitT> splits) {
-            delegate.addSplits(splits);
-        }
-
-        @Override
-        public void notifyNoMoreSplits() {
-            delegate.notifyNoMoreSplits();
-        }
-
-        @Override
-        public void handleSourceEvents(SourceEvent event) {
-            delegate.handleSourceEvents(event);
-        }
-
-        @Override
-        public void notifyCheckpointComplete(long checkpointId) throws Exception {
-            delegate.notifyCheckpointComplete(checkpointId);
-        }
-
-        @Override
-        public void pauseOrResumeSplits(Collection<String> pause, Collection<String> resume) {
-            delegate.pauseOrResumeSplits(pause, resume);
-        }
-
-        @Override
-        public void close() throws Exception {
-            delegate.close();
-        }
-
-        private class WatchingOutput implements SourceOutput<ModelVersion> {
-            private final SourceOutput<ModelVersion> out;
-
-            WatchingOutput(SourceOutput<ModelVersion> out) {
-                this.out = out;
-            }
-
-            @Override
-            public void collect(ModelVersion record) {
-                out.collect(record);
-                seen(record);
-            }
-
-            @Override
-            public void collect(ModelVersion record, long timestamp) {
-                out.collect(record, timestamp);
-                seen(record);
-            }
-
-            @Override
-            public void emitWatermark(Watermark watermark) {
-                out.emitWatermark(watermark);
-            }
-
-            @Override
-            public void markIdle() {
-                out.markIdle();
-            }
-
-            @Override
-            public void markActive() {
-                out.markActive();
-            }
-        }
-
-        private final class WatchingReaderOutput extends WatchingOutput implements ReaderOutput<ModelVersion> {
-            private final ReaderOutput<ModelVersion> readerOutput;
-
-            WatchingReaderOutput(ReaderOutput<ModelVersion> out) {
-                super(out);
-                this.readerOutput = out;
-            }
-
-            @Override
-            public SourceOutput<ModelVersion> createOutputForSplit(String splitId) {
-                return new WatchingOutput(readerOutput.createOutputForSplit(splitId));
-            }
-
-            @Override
-            public void releaseOutputForSplit(String splitId) {
-                readerOutput.releaseOutputForSplit(splitId);
-            }
         }
     }
 }
