@@ -30,7 +30,7 @@ final class FlinkRun {
         StreamtrainConfig config = StreamtrainConfig.of(Json.stringMap(request.get("config")));
         if (mode.equals("input")) {
             // no versions are published: the input ceiling reads unbounded
-            config = config.with(Map.of(TrainingOptions.READ_AHEAD_BLOCKS.key(), "0"));
+            config = config.with(Map.of(TrainingOptions.READ_AHEAD.key(), "0"));
         }
         String bootstrap = request.get("bootstrap").asText();
         Map<TopicPartition, Long> stopAt = new HashMap<>();

@@ -421,17 +421,17 @@ public final class StreamtrainConfig implements Serializable {
         return localSteps() > 0 ? localSteps() * windowBlocks() : windowBlocks();
     }
 
+    /** Bytes of rows the rows sources may read ahead of what the versions can have trained (training.read-ahead), 0 for no bound. */
+    public long readAheadBytes() {
+        return get(TrainingOptions.READ_AHEAD).getBytes();
+    }
+
     /**
-     * Rows the rows sources may read ahead of what the versions can have trained (training.read-ahead-blocks,
-     * raised to twice a version's blocks plus one per parser, so that a version's rows can always
-     * come), 0 for no bound.
+     * Rows the rows sources may always read ahead, whatever training.read-ahead says: twice a version's
+     * blocks plus one per parser, so that a version's rows can always come.
      */
-    public long readAheadRows() {
-        int blocks = get(TrainingOptions.READ_AHEAD_BLOCKS);
-        if (blocks == 0) {
-            return 0;
-        }
-        return (long) Math.max(blocks, 2 * blocksPerVersion() + parallelism()) * get(TrainingOptions.BATCH_SIZE);
+    public long minReadAheadRows() {
+        return (2L * blocksPerVersion() + parallelism()) * get(TrainingOptions.BATCH_SIZE);
     }
 
     /** Local mode: whether a replica trains on while its change travels (training.local-overlap); false in the other modes. */
@@ -499,7 +499,6 @@ public final class StreamtrainConfig implements Serializable {
         range(TrainingOptions.WINDOW_BLOCKS, 1, 1 << 20);
         range(TrainingOptions.MAX_IN_FLIGHT, 1, 1 << 20);
         range(TrainingOptions.LOCAL_STEPS, 1, 1 << 20);
-        range(TrainingOptions.READ_AHEAD_BLOCKS, 0, 1 << 24);
         nonNegative(TrainingOptions.BATCH_TIMEOUT);
         nonNegative(TrainingOptions.WINDOW_TIMEOUT);
         nonNegative(SinkOptions.RETRY_BACKOFF);
@@ -823,6 +822,9 @@ public final class StreamtrainConfig implements Serializable {
         }
         if (d instanceof Duration) {
             return "a duration like 200ms or 5s";
+        }
+        if (d instanceof org.apache.flink.configuration.MemorySize) {
+            return "a size like 64mb or 512kb";
         }
         if (d instanceof Map) {
             return "keys like " + KafkaOptions.PROPERTIES_PREFIX + "security.protocol";

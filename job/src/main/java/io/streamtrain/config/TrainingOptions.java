@@ -5,6 +5,7 @@ import static org.apache.flink.configuration.ConfigOptions.key;
 import java.time.Duration;
 import java.util.List;
 import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.MemorySize;
 
 /** Mini-batches, the update window and staleness. */
 public final class TrainingOptions {
@@ -77,13 +78,13 @@ public final class TrainingOptions {
                     + "bounds staleness (sync uses 1, async has no limit). Local mode with training.local-overlap: "
                     + "merges a shard may have sent unconsumed while its replica trains on (without it, 1).");
 
-    public static final ConfigOption<Integer> READ_AHEAD_BLOCKS = key("training.read-ahead-blocks").intType()
-            .defaultValue(64)
-            .withDescription("Blocks of training.batch-size rows the rows sources may read ahead of what the published "
-                    + "versions can have trained, over all shards; beyond it they pause until new versions come, so a "
-                    + "topic that holds a backlog waits in Kafka instead of in the gradient workers' heap and checkpoints. "
-                    + "At least twice the blocks one version merges plus one per parser is used. 0: no bound (the sources "
-                    + "read as fast as Kafka delivers).");
+    public static final ConfigOption<MemorySize> READ_AHEAD = key("training.read-ahead").memoryType()
+            .defaultValue(MemorySize.parse("64mb"))
+            .withDescription("How far the rows sources may read ahead of what the published versions can have "
+                    + "trained, in bytes of rows as they come from Kafka, over all shards; beyond it they pause until new "
+                    + "versions come, so a topic that holds a backlog waits in Kafka instead of in the gradient workers' "
+                    + "heap and checkpoints. Never less than twice the blocks one version merges plus one block per "
+                    + "parser. 0: no bound (the sources read as fast as Kafka delivers).");
 
     public static final ConfigOption<String> DTYPE = key("training.dtype").stringType().defaultValue("float32")
             .withDescription("ND4J data type of the gradient workers: float32 or float64.");
@@ -100,7 +101,7 @@ public final class TrainingOptions {
                     + "judges (>= 1).");
 
     static List<ConfigOption<?>> all() {
-        return List.of(CONSISTENCY, LOCAL_STEPS, LOCAL_OVERLAP, BATCH_SIZE, BATCH_TIMEOUT, WINDOW_BLOCKS, WINDOW_TIMEOUT, MAX_STALENESS, MAX_IN_FLIGHT, READ_AHEAD_BLOCKS, DTYPE,
+        return List.of(CONSISTENCY, LOCAL_STEPS, LOCAL_OVERLAP, BATCH_SIZE, BATCH_TIMEOUT, WINDOW_BLOCKS, WINDOW_TIMEOUT, MAX_STALENESS, MAX_IN_FLIGHT, READ_AHEAD, DTYPE,
                 DIVERGENCE_FACTOR, DIVERGENCE_WARMUP);
     }
 }

@@ -17,7 +17,7 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
  * milliseconds), and how long each block's gradient took to compute, from loading the newest
  * parameters to the gradient's copy (in the local mode, the whole local step), in microseconds:
  * next to the round trip, what a version's time goes to. And, for the subtask, the blocks waiting in
- * it for versions (now and the most at once): what training.read-ahead-blocks bounds.
+ * it for versions (now and the most at once): what training.read-ahead bounds.
  */
 final class GradientWorkerMetrics {
     static final String VERSION = "version";

@@ -249,26 +249,39 @@ public final class StreamtrainJob {
             holdout = holdoutBuilder.build();
         }
         Source<RawRow, ?, ?> rows = rowsBuilder.build();
-        long readAhead = config.readAheadRows();
+        long readAhead = config.readAheadBytes();
         if (readAhead > 0) {
             // the enumerator's admin client reads the parameters topic's end offsets
             Map<String, String> paramsClient = new HashMap<>();
             TopicCheck.adminProperties(bootstrapServers, clientProperties)
                     .forEach((k, v) -> paramsClient.put((String) k, (String) v));
             rows = readAhead(rows, RowFormats.fromConfig(config, config.architecture()), paramsClient,
-                    config.get(KafkaOptions.PARAMS_TOPIC), readAhead,
+                    config.get(KafkaOptions.PARAMS_TOPIC), readAhead, config.minReadAheadRows(),
                     (long) config.blocksPerVersion() * config.get(TrainingOptions.BATCH_SIZE), config.models().size());
         }
         return new StreamtrainJob(config, ResolveStartPoint.resolve(config), rows, holdout, params,
                 paramsSink, deadLetters, snapshots);
     }
 
-    /** The rows source, paused while more than {@code maxRowsAhead} rows wait for training (see {@link ReadAheadSource}). */
+    /** The rows source, paused while more than {@code maxBytesAhead} of rows wait for training (see {@link ReadAheadSource}). */
     private static <SplitT extends SourceSplit, EnumChkT> Source<RawRow, SplitT, EnumChkT> readAhead(
             Source<RawRow, SplitT, EnumChkT> rows, RowFormat format, Map<String, String> kafka, String paramsTopic,
-            long maxRowsAhead, long rowsPerVersion, int models) {
-        return new ReadAheadSource<>(rows, raw -> format.rowsIn(raw.value()), kafka, paramsTopic, maxRowsAhead,
+            long maxBytesAhead, long minRowsAhead, long rowsPerVersion, int models) {
+        return new ReadAheadSource<>(rows, new RawRowMeasure(format), kafka, paramsTopic, maxBytesAhead, minRowsAhead,
                 rowsPerVersion, models);
+    }
+
+    /** A rows message's rows (several in a multi-row dense message) and bytes. */
+    private record RawRowMeasure(RowFormat format) implements ReadAheadSource.Measure<RawRow> {
+        @Override
+        public int rows(RawRow record) {
+            return format.rowsIn(record.value());
+        }
+
+        @Override
+        public int bytes(RawRow record) {
+            return record.value().length;
+        }
     }
 
     /** The models, in the order of the configuration, each with where its timeline starts. */

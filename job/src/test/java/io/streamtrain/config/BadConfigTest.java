@@ -37,7 +37,7 @@ class BadConfigTest {
         "training.batch-size | 0 | 0 is out of range [1, 1048576]",
         "training.window-blocks | 0 | 0 is out of range [1, 1048576]",
         "training.max-in-flight | 0 | 0 is out of range [1, 1048576]",
-        "training.read-ahead-blocks | -1 | -1 is out of range [0, 16777216]",
+        "training.read-ahead | lots | cannot read 'lots' as a size like 64mb or 512kb",
         "training.max-staleness | -2 | must be -1 (no bound) or >= 0",
         "training.divergence-factor | 0.5 | must be 0 (off) or a finite number > 1",
         "training.divergence-factor | -10 | must be 0 (off) or a finite number > 1",

@@ -152,16 +152,13 @@ class StreamtrainConfigTest {
         assertThat(local.maxStaleness()).isEqualTo(-1);
         // a replica's own steps: 7,680 rows / (64 rows x 3 shards)
         assertThat(local.expectedSteps()).isEqualTo(40);
-        // a version merges a window of 3 merges of 8 blocks each; the read-ahead bound (64 blocks by
-        // default) is at least twice that plus a block per parser (parallelism 2), in rows
+        // a version merges a window of 3 merges of 8 blocks each; the sources may always read twice
+        // that plus a block per parser (parallelism 2) ahead, whatever training.read-ahead says
         assertThat(local.blocksPerVersion()).isEqualTo(24);
-        assertThat(local.readAheadRows()).isEqualTo(64 * 64);
-        StreamtrainConfig longRounds = StreamtrainConfig.of(Map.of("training.consistency", "local",
-                "training.local-steps", "32", "training.window-blocks", "2", "training.batch-size", "64"));
-        assertThat(longRounds.blocksPerVersion()).isEqualTo(64);
-        assertThat(longRounds.readAheadRows()).isEqualTo((2 * 64 + 2) * 64);
-        assertThat(StreamtrainConfig.of(Map.of("training.batch-size", "64")).readAheadRows()).isEqualTo(64 * 64);
-        assertThat(StreamtrainConfig.of(Map.of("training.read-ahead-blocks", "0")).readAheadRows()).isZero();
+        assertThat(local.minReadAheadRows()).isEqualTo((2 * 24 + 2) * 64);
+        assertThat(StreamtrainConfig.of(Map.of()).readAheadBytes()).isEqualTo(64L << 20);
+        assertThat(StreamtrainConfig.of(Map.of("training.read-ahead", "0")).readAheadBytes()).isZero();
+        assertThat(StreamtrainConfig.of(Map.of("training.read-ahead", "256 kb")).readAheadBytes()).isEqualTo(256L << 10);
         assertThat(bounded.localSteps()).isZero();
         assertThatThrownBy(() -> StreamtrainConfig.of(Map.of("training.consistency", "local", "training.local-steps", "0")))
                 .isInstanceOf(ConfigException.class)

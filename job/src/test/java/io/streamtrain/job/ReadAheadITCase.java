@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * training.read-ahead-blocks on a real broker and MiniCluster: synchronous steps of 2 x 16 rows
+ * training.read-ahead on a real broker and MiniCluster: synchronous steps of 2 x 16 rows
  * train far slower than the producer writes and the sources read, so without the bound the rows
  * move from the topic into the gradient workers while they wait for versions; with it they stay in
  * Kafka. Both runs train every row.
@@ -34,15 +34,14 @@ class ReadAheadITCase extends LocalLoopTestBase {
     static final MiniClusterExtension FLINK = miniCluster(REPORTER);
 
     /** The most blocks that waited in the gradient workers (the two subtasks' maxima, summed) of a run on its own topics. */
-    private long mostBlocksWaiting(String readAheadBlocks, String job) throws Exception {
+    private long mostBlocksWaiting(String readAhead, String job) throws Exception {
         kafka.createTopics(Map.of(job + ".rows", 2, job + ".dlq", 2, job + ".params", 1));
         StreamtrainConfig config = config(SEED_YAML, Map.ofEntries(Map.entry("job.name", job),
                 Map.entry("data.rows", Integer.toString(ROWS)), Map.entry("data.holdout-rows", "0"),
                 Map.entry("kafka.rows-topic", job + ".rows"), Map.entry("kafka.dlq-topic", job + ".dlq"),
                 Map.entry("kafka.params-topic", job + ".params"), Map.entry("kafka.group-id", job),
                 Map.entry("training.consistency", "sync"), Map.entry("training.batch-size", Integer.toString(BATCH)),
-                Map.entry("training.read-ahead-blocks", readAheadBlocks), Map.entry("sink.every-versions", "1000")));
-        assertThat(config.readAheadRows()).isEqualTo(Long.parseLong(readAheadBlocks) * BATCH);
+                Map.entry("training.read-ahead", readAhead), Map.entry("sink.every-versions", "1000")));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         LocalRun.Result result = new LocalRun(config, dir.resolve(job), List.of()).run(env, Duration.ofMinutes(5));
@@ -68,11 +67,10 @@ class ReadAheadITCase extends LocalLoopTestBase {
         // the topic fills within a second, the 1,250 versions take several: most blocks wait
         assertThat(unbounded).isGreaterThan(BLOCKS / 2);
 
-        long bounded = mostBlocksWaiting("64", "read-ahead-64");
-        // each reader may take what the bound leaves (64 blocks in all) beyond what it has reported
-        // (reports every 128 rows, 8 blocks): at most 2 x (64 + 8) blocks wait at once, and each
-        // worker's maximum is at most that. Measured: 126 (sum of the two maxima) against 2,476-2,478
-        // without the bound
-        assertThat(bounded).isLessThanOrEqualTo(2 * 2 * (64 + 8));
+        long bounded = mostBlocksWaiting("16kb", "read-ahead-16kb");
+        // 16 kB of CSV seed rows (20-30 bytes each) is 546-819 rows, 34-51 blocks; each reader may take
+        // what the bound leaves beyond what it has reported (every 2 kB), so at most 2 x (51 + 6) blocks
+        // wait at once, and each worker's maximum is at most that
+        assertThat(bounded).isLessThanOrEqualTo(2 * 2 * (51 + 6));
     }
 }

@@ -40,8 +40,10 @@ import org.slf4j.LoggerFactory;
  * to the enumerator, stops by itself at its allowance and asks for a larger one; the enumerator
  * reads how many versions the parameters topic has received since it started (its end offsets: a
  * metadata request, no version is fetched) and answers a waiting reader as soon as the rows
- * emitted exceed the rows those versions can have trained by less than {@code maxRowsAhead}, with
- * what the reader has emitted plus that difference. The rows a version trains are counted at most
+ * emitted exceed the rows those versions can have trained by less than the bound, with
+ * what the reader has emitted plus that difference. The bound is set in bytes ({@code maxBytesAhead},
+ * what the rows waiting cost the workers' heap), turned into rows at the mean size of the rows
+ * emitted so far, and never below {@code minRowsAhead}, enough rows for the next versions. The rows a version trains are counted at most
  * ({@code rowsPerVersion}, per model), so the estimate of what is waiting never exceeds what is.
  * Only a waiting reader gets an answer: it cannot have finished, and an event to a finished
  * reader (at the end of a bounded run or a drained stop) is lost, which Flink answers with a
@@ -71,36 +73,44 @@ public final class ReadAheadSource<T, SplitT extends SourceSplit, EnumChkT> impl
     static final Duration FIRST_VERSION_STALL = Duration.ofSeconds(10);
     private static final int STALL_FACTOR = 5;
 
-    /** Rows in one record of the wrapped source (several for multi-row messages). */
-    @FunctionalInterface
-    public interface RowCounter<T> extends Serializable {
+    /** The size of one record of the wrapped source. */
+    public interface Measure<T> extends Serializable {
+        /** Rows in the record (several for multi-row messages). */
         int rows(T record);
+
+        /** Its bytes: what the bound is set in. */
+        int bytes(T record);
     }
 
     private final Source<T, SplitT, EnumChkT> delegate;
-    private final RowCounter<T> counter;
+    private final Measure<T> measure;
     private final Map<String, String> kafka;
     private final String paramsTopic;
-    private final long maxRowsAhead;
+    private final long maxBytesAhead;
+    private final long minRowsAhead;
     private final long rowsPerVersion;
     private final int models;
 
     /**
      * @param kafka the parameters topic's client settings: bootstrap.servers and any security settings
-     * @param maxRowsAhead rows the readers may have emitted beyond what the versions since can have trained
+     * @param maxBytesAhead bytes of rows the readers may have emitted beyond what the versions since can have
+     *     trained (turned into rows at the rows' mean size so far)
+     * @param minRowsAhead rows they may always have emitted beyond that, whatever the bytes say: enough
+     *     for the next versions to be trained
      * @param rowsPerVersion the most rows one version of one model trains
      * @param models the models whose versions the parameters topic receives (each publishes its own)
      */
-    public ReadAheadSource(Source<T, SplitT, EnumChkT> delegate, RowCounter<T> counter, Map<String, String> kafka,
-            String paramsTopic, long maxRowsAhead, long rowsPerVersion, int models) {
-        if (maxRowsAhead <= 0 || rowsPerVersion <= 0 || models <= 0) {
-            throw new IllegalArgumentException("maxRowsAhead, rowsPerVersion and models must be positive");
+    public ReadAheadSource(Source<T, SplitT, EnumChkT> delegate, Measure<T> measure, Map<String, String> kafka,
+            String paramsTopic, long maxBytesAhead, long minRowsAhead, long rowsPerVersion, int models) {
+        if (maxBytesAhead <= 0 || minRowsAhead <= 0 || rowsPerVersion <= 0 || models <= 0) {
+            throw new IllegalArgumentException("maxBytesAhead, minRowsAhead, rowsPerVersion and models must be positive");
         }
         this.delegate = delegate;
-        this.counter = counter;
+        this.measure = measure;
         this.kafka = new HashMap<>(kafka);
         this.paramsTopic = paramsTopic;
-        this.maxRowsAhead = maxRowsAhead;
+        this.maxBytesAhead = maxBytesAhead;
+        this.minRowsAhead = minRowsAhead;
         this.rowsPerVersion = rowsPerVersion;
         this.models = models;
     }
@@ -113,8 +123,8 @@ public final class ReadAheadSource<T, SplitT extends SourceSplit, EnumChkT> impl
     @Override
     public SourceReader<T, SplitT> createReader(SourceReaderContext context) throws Exception {
         // reports often enough that the enumerator's sum lags the truth by at most a quarter of the bound
-        long reportEvery = Math.max(1, maxRowsAhead / (4L * Math.max(1, context.currentParallelism())));
-        return new Reader<>(delegate.createReader(context), counter, context, reportEvery);
+        long reportEvery = Math.max(1, maxBytesAhead / (4L * Math.max(1, context.currentParallelism())));
+        return new Reader<>(delegate.createReader(context), measure, context, reportEvery);
     }
 
     @Override
@@ -142,7 +152,7 @@ public final class ReadAheadSource<T, SplitT extends SourceSplit, EnumChkT> impl
      * Reader to enumerator: the rows this reader has emitted since it started, and whether it has
      * reached its allowance and waits for a larger one.
      */
-    public record RowsEmitted(long rows, boolean waiting) implements SourceEvent {}
+    public record RowsEmitted(long rows, long bytes, boolean waiting) implements SourceEvent {}
 
     /**
      * Enumerator to a reader, only in answer to a reader that waits: it may emit rows until it has
@@ -158,10 +168,12 @@ public final class ReadAheadSource<T, SplitT extends SourceSplit, EnumChkT> impl
      * since can have trained.
      */
     static final class Bound {
-        private final long maxRowsAhead;
+        private final long maxBytesAhead;
+        private final long minRowsAhead;
         private final long rowsPerVersion;
         private final int models;
         private final Map<Integer, Long> emitted = new HashMap<>();
+        private final Map<Integer, Long> emittedBytes = new HashMap<>();
         private long messagesAtStart = -1;
         private long emittedAtStart;
         private long messages;
@@ -176,18 +188,37 @@ public final class ReadAheadSource<T, SplitT extends SourceSplit, EnumChkT> impl
         /** The versions cannot be counted: no bound. */
         private boolean unbounded;
 
-        Bound(long maxRowsAhead, long rowsPerVersion, int models) {
-            this.maxRowsAhead = maxRowsAhead;
+        Bound(long maxBytesAhead, long minRowsAhead, long rowsPerVersion, int models) {
+            this.maxBytesAhead = maxBytesAhead;
+            this.minRowsAhead = minRowsAhead;
             this.rowsPerVersion = rowsPerVersion;
             this.models = models;
         }
 
-        void emitted(int reader, long rows) {
+        void emitted(int reader, long rows, long bytes) {
             emitted.merge(reader, rows, Math::max);
+            emittedBytes.merge(reader, bytes, Math::max);
+        }
+
+        /** The bound in rows: the bytes at the rows' mean size so far, at least {@code minRowsAhead}. */
+        long maxRowsAhead() {
+            long rows = 0;
+            long bytes = 0;
+            for (long r : emitted.values()) {
+                rows += r;
+            }
+            for (long b : emittedBytes.values()) {
+                bytes += b;
+            }
+            if (rows == 0 || bytes == 0) {
+                return minRowsAhead;
+            }
+            return Math.max(minRowsAhead, (long) ((double) maxBytesAhead * rows / bytes));
         }
 
         /** A reader (re)started: its count starts again from 0. */
         void readerStarted(int reader) {
+            emittedBytes.remove(reader);
             Long before = emitted.put(reader, 0L);
             if (before != null) {
                 emittedAtStart = Math.max(0, emittedAtStart - before);
@@ -248,6 +279,7 @@ public final class ReadAheadSource<T, SplitT extends SourceSplit, EnumChkT> impl
                 return false;
             }
             long waiting = waiting();
+            long maxRowsAhead = maxRowsAhead();
             boolean wasOpen = open;
             if (open) {
                 if (waiting >= maxRowsAhead) {
@@ -281,7 +313,7 @@ public final class ReadAheadSource<T, SplitT extends SourceSplit, EnumChkT> impl
                 return Long.MAX_VALUE;
             }
             long reported = emitted.getOrDefault(reader, 0L);
-            return open ? reported + Math.max(0, maxRowsAhead - waiting()) : reported;
+            return open ? reported + Math.max(0, maxRowsAhead() - waiting()) : reported;
         }
 
         /** No bound from now on (the versions cannot be counted); true when there was one. */
@@ -310,7 +342,7 @@ public final class ReadAheadSource<T, SplitT extends SourceSplit, EnumChkT> impl
             this.delegate = delegate;
             this.context = context;
             this.source = source;
-            this.bound = new Bound(source.maxRowsAhead, source.rowsPerVersion, source.models);
+            this.bound = new Bound(source.maxBytesAhead, source.minRowsAhead, source.rowsPerVersion, source.models);
         }
 
         @Override
@@ -362,9 +394,10 @@ public final class ReadAheadSource<T, SplitT extends SourceSplit, EnumChkT> impl
                 return;
             }
             if (bound.messagesAtStart < 0) {
-                LOG.info("rows sources: at most {} rows ahead of what the versions on '{}' train (at most {} rows a "
-                        + "version of each of {} models; versions counted from offset {})", source.maxRowsAhead,
-                        source.paramsTopic, source.rowsPerVersion, source.models, messages);
+                LOG.info("rows sources: at most {} bytes of rows (and at least {} rows) ahead of what the versions on "
+                        + "'{}' train (at most {} rows a version of each of {} models; versions counted from offset {})",
+                        source.maxBytesAhead, source.minRowsAhead, source.paramsTopic, source.rowsPerVersion,
+                        source.models, messages);
             }
             bound.messages(messages, System.nanoTime());
             bound.update(System.nanoTime());
@@ -386,7 +419,7 @@ public final class ReadAheadSource<T, SplitT extends SourceSplit, EnumChkT> impl
         @Override
         public void handleSourceEvent(int subtaskId, SourceEvent event) {
             if (event instanceof RowsEmitted e) {
-                bound.emitted(subtaskId, e.rows());
+                bound.emitted(subtaskId, e.rows(), e.bytes());
                 if (e.waiting()) {
                     waiting.add(subtaskId);
                 }
@@ -438,11 +471,13 @@ public final class ReadAheadSource<T, SplitT extends SourceSplit, EnumChkT> impl
     }
 
     private static final class Reader<T, SplitT extends SourceSplit> extends ForwardingSourceReader<T, SplitT> {
-        private final RowCounter<T> counter;
+        private final Measure<T> measure;
         private final SourceReaderContext context;
+        /** Bytes between two reports. */
         private final long reportEvery;
         private long emitted;
-        private long reported;
+        private long emittedBytes;
+        private long reportedBytes;
         /** Rows this reader may emit in all; none until the enumerator has read where the versions are counted from. */
         private long allowed;
         /** Whether this reader has asked for a larger allowance and not been answered yet. */
@@ -451,23 +486,20 @@ public final class ReadAheadSource<T, SplitT extends SourceSplit, EnumChkT> impl
         private ReaderOutput<T> lastOutput;
         private ReaderOutput<T> counting;
 
-        Reader(SourceReader<T, SplitT> delegate, RowCounter<T> counter, SourceReaderContext context, long reportEvery) {
+        Reader(SourceReader<T, SplitT> delegate, Measure<T> measure, SourceReaderContext context, long reportEvery) {
             super(delegate);
-            this.counter = counter;
+            this.measure = measure;
             this.context = context;
             this.reportEvery = reportEvery;
         }
 
         private void counted(T record) {
-            emitted += counter.rows(record);
-            if (emitted - reported >= reportEvery) {
-                report();
+            emitted += measure.rows(record);
+            emittedBytes += measure.bytes(record);
+            if (emittedBytes - reportedBytes >= reportEvery) {
+                reportedBytes = emittedBytes;
+                context.sendSourceEventToCoordinator(new RowsEmitted(emitted, emittedBytes, false));
             }
-        }
-
-        private void report() {
-            reported = emitted;
-            context.sendSourceEventToCoordinator(new RowsEmitted(emitted, false));
         }
 
         private boolean mayEmit() {
@@ -480,8 +512,8 @@ public final class ReadAheadSource<T, SplitT extends SourceSplit, EnumChkT> impl
                 if (!asked) {
                     // says exactly where this reader stopped, and asks for more
                     asked = true;
-                    reported = emitted;
-                    context.sendSourceEventToCoordinator(new RowsEmitted(emitted, true));
+                    reportedBytes = emittedBytes;
+                    context.sendSourceEventToCoordinator(new RowsEmitted(emitted, emittedBytes, true));
                 }
                 if (granted.isDone()) {
                     granted = new CompletableFuture<>();

@@ -11,9 +11,23 @@ import org.junit.jupiter.api.Test;
 class ReadAheadSourceTest {
     private static final long MS = 1_000_000L;
 
-    /** 1,000 rows ahead at most, versions of at most 100 rows, one model. */
+    /** 1,000 bytes ahead at most (1,000 rows of a byte each below), versions of at most 100 rows, one model. */
     private static ReadAheadSource.Bound bound() {
-        return new ReadAheadSource.Bound(1_000, 100, 1);
+        return new ReadAheadSource.Bound(1_000, 10, 100, 1);
+    }
+
+    @Test
+    void theBoundInBytesIsTurnedIntoRowsAtTheRowsMeanSizeAndNeverBelowTheFloor() {
+        ReadAheadSource.Bound b = new ReadAheadSource.Bound(1_000, 10, 100, 1);
+        assertThat(b.maxRowsAhead()).isEqualTo(10);
+        b.emitted(0, 100, 400);
+        b.emitted(1, 100, 400);
+        assertThat(b.maxRowsAhead()).isEqualTo(250);
+        b.emitted(1, 200, 40_400);
+        // 300 rows in 40,800 bytes: 7 rows, below the floor of 10
+        assertThat(b.maxRowsAhead()).isEqualTo(10);
+        b.messages(0, 0);
+        assertThat(b.allowance(0)).isEqualTo(100 + 10);
     }
 
     @Test
@@ -31,21 +45,21 @@ class ReadAheadSourceTest {
     void pausesBeyondTheBoundAndResumesWhenVersionsTrainTheRows() {
         ReadAheadSource.Bound b = bound();
         b.messages(7, 0); // versions published before the start do not count
-        b.emitted(0, 600);
-        b.emitted(1, 399);
+        b.emitted(0, 600, 600);
+        b.emitted(1, 399, 399);
         assertThat(b.update(1 * MS)).isFalse();
         assertThat(b.waiting()).isEqualTo(999);
         // each reader may take what is left: a reader whose partitions are empty holds back no other
         assertThat(b.allowance(0)).isEqualTo(601);
         assertThat(b.allowance(1)).isEqualTo(400);
         assertThat(b.allowance(2)).isEqualTo(1);
-        b.emitted(1, 400);
+        b.emitted(1, 400, 400);
         assertThat(b.update(2 * MS)).isTrue();
         assertThat(b.open()).isFalse();
         assertThat(b.allowance(0)).isEqualTo(600);
         assertThat(b.allowance(1)).isEqualTo(400);
         // counts are cumulative: a late, smaller report changes nothing
-        b.emitted(1, 300);
+        b.emitted(1, 300, 300);
         assertThat(b.waiting()).isEqualTo(1_000);
         b.messages(8, 3 * MS);
         assertThat(b.waiting()).isEqualTo(900);
@@ -56,9 +70,9 @@ class ReadAheadSourceTest {
 
     @Test
     void everyModelPublishesItsOwnVersions() {
-        ReadAheadSource.Bound b = new ReadAheadSource.Bound(1_000, 100, 3);
+        ReadAheadSource.Bound b = new ReadAheadSource.Bound(1_000, 10, 100, 3);
         b.messages(0, 0);
-        b.emitted(0, 1_500);
+        b.emitted(0, 1_500, 1_500);
         b.messages(3, 1 * MS); // one version of each of 3 models: 100 rows trained, not 300
         assertThat(b.waiting()).isEqualTo(1_400);
         assertThat(b.update(1 * MS)).isTrue();
@@ -77,9 +91,9 @@ class ReadAheadSourceTest {
     @Test
     void rowsEmittedBeforeTheTopicWasFirstReadAreNotCountedAgainstLaterVersions() {
         ReadAheadSource.Bound b = bound();
-        b.emitted(0, 5_000);
+        b.emitted(0, 5_000, 5_000);
         b.messages(0, 0);
-        b.emitted(0, 5_900);
+        b.emitted(0, 5_900, 5_900);
         assertThat(b.waiting()).isEqualTo(900);
     }
 
@@ -87,11 +101,11 @@ class ReadAheadSourceTest {
     void aRestartedReaderCountsFromZeroWithoutLeavingItsOldRowsInTheSum() {
         ReadAheadSource.Bound b = bound();
         b.messages(0, 0);
-        b.emitted(0, 800);
-        b.emitted(1, 150);
+        b.emitted(0, 800, 800);
+        b.emitted(1, 150, 150);
         b.readerStarted(1);
         assertThat(b.waiting()).isEqualTo(800);
-        b.emitted(1, 100);
+        b.emitted(1, 100, 100);
         assertThat(b.waiting()).isEqualTo(900);
     }
 
@@ -103,7 +117,7 @@ class ReadAheadSourceTest {
         b.messages(1, 10 * MS);
         b.messages(2, 20 * MS);
         b.messages(3, 30 * MS);
-        b.emitted(0, 1_500); // 300 trained, 1,200 waiting (say 200 of them rejected rows)
+        b.emitted(0, 1_500, 1_500); // 300 trained, 1,200 waiting (say 200 of them rejected rows)
         assertThat(b.update(40 * MS)).isTrue();
         assertThat(b.open()).isFalse();
         assertThat(b.stallNanos()).isEqualTo(ReadAheadSource.MIN_STALL.toNanos());
@@ -112,9 +126,9 @@ class ReadAheadSourceTest {
         assertThat(b.update(1_041 * MS)).isTrue();
         assertThat(b.open()).isTrue();
         assertThat(b.waiting()).isZero();
-        b.emitted(0, 2_400);
+        b.emitted(0, 2_400, 2_400);
         assertThat(b.update(1_050 * MS)).isFalse();
-        b.emitted(0, 2_501);
+        b.emitted(0, 2_501, 2_501);
         assertThat(b.update(1_060 * MS)).isTrue();
     }
 
@@ -137,7 +151,7 @@ class ReadAheadSourceTest {
         assertThat(b.forceOpen()).isTrue();
         assertThat(b.forceOpen()).isFalse();
         assertThat(b.allowance(0)).isEqualTo(Long.MAX_VALUE);
-        b.emitted(0, 5_000);
+        b.emitted(0, 5_000, 5_000);
         assertThat(b.allowance(0)).isEqualTo(Long.MAX_VALUE);
     }
 }
