@@ -379,8 +379,8 @@ public final class ReadAheadSource<T, SplitT extends SourceSplit, EnumChkT> impl
                 }
                 if (!warned) {
                     warned = true;
-                    LOG.warn("cannot read the end offsets of '{}'; the rows sources read on unbounded until it can: {}",
-                            source.paramsTopic, e.toString());
+                    LOG.warn("cannot read the end offsets of '{}'; the rows sources read on without a bound for "
+                            + "the rest of this run: {}", source.paramsTopic, e.toString());
                 }
                 return -1;
             }
