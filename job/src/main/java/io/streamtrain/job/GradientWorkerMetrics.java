@@ -49,10 +49,6 @@ final class GradientWorkerMetrics {
         waitingMax = Math.max(waitingMax, blocks);
     }
 
-    long waitingMax() {
-        return waitingMax;
-    }
-
     /** A version newer than any this worker had arrived. */
     void versionReceived(ModelVersion v) {
         metrics.handled(v.model(), v.version(), v.publishedAtMillis());
