@@ -6,6 +6,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import org.apache.flink.api.connector.source.Boundedness;
 import org.apache.flink.api.connector.source.ReaderOutput;
@@ -161,7 +163,7 @@ public final class ReadAheadSource<T, SplitT extends SourceSplit, EnumChkT> impl
      * enumerator's answers travel; and it is sent only to a reader that waits, which cannot have
      * finished (an event to a finished reader is lost, and Flink fails the job over for it).
      */
-    public record Gate(long allowedRows) implements SourceEvent {}
+    public record Allowance(long allowedRows) implements SourceEvent {}
 
     /**
      * The enumerator's arithmetic, apart from Flink and Kafka: rows emitted against rows the versions
@@ -202,11 +204,8 @@ public final class ReadAheadSource<T, SplitT extends SourceSplit, EnumChkT> impl
 
         /** The bound in rows: the bytes at the rows' mean size so far, at least {@code minRowsAhead}. */
         long maxRowsAhead() {
-            long rows = 0;
+            long rows = emittedRows();
             long bytes = 0;
-            for (long r : emitted.values()) {
-                rows += r;
-            }
             for (long b : emittedBytes.values()) {
                 bytes += b;
             }
@@ -303,6 +302,11 @@ public final class ReadAheadSource<T, SplitT extends SourceSplit, EnumChkT> impl
             return open;
         }
 
+        /** Whether the parameters topic has been read once (the start the versions are counted from). */
+        boolean started() {
+            return messagesAtStart >= 0;
+        }
+
         /**
          * How many rows {@code reader} may have emitted in all: what it has reported plus what the
          * bound leaves (every reader may take all of that: a reader whose partitions are empty must
@@ -335,7 +339,7 @@ public final class ReadAheadSource<T, SplitT extends SourceSplit, EnumChkT> impl
         private Map<TopicPartition, OffsetSpec> partitions;
         private boolean warned;
         /** Readers at their allowance, waiting for a larger one. */
-        private final java.util.Set<Integer> waiting = new java.util.TreeSet<>();
+        private final Set<Integer> waiting = new TreeSet<>();
 
         Enumerator(SplitEnumerator<SplitT, EnumChkT> delegate, SplitEnumeratorContext<SplitT> context,
                 ReadAheadSource<?, SplitT, EnumChkT> source) {
@@ -393,7 +397,7 @@ public final class ReadAheadSource<T, SplitT extends SourceSplit, EnumChkT> impl
                 }
                 return;
             }
-            if (bound.messagesAtStart < 0) {
+            if (!bound.started()) {
                 LOG.info("rows sources: at most {} bytes of rows (and at least {} rows) ahead of what the versions on "
                         + "'{}' train (at most {} rows a version of each of {} models; versions counted from offset {})",
                         source.maxBytesAhead, source.minRowsAhead, source.paramsTopic, source.rowsPerVersion,
@@ -411,7 +415,7 @@ public final class ReadAheadSource<T, SplitT extends SourceSplit, EnumChkT> impl
                 long allowance = bound.allowance(reader);
                 if (allowance > bound.reported(reader)) {
                     it.remove();
-                    context.sendEventToSourceReader(reader, new Gate(allowance));
+                    context.sendEventToSourceReader(reader, new Allowance(allowance));
                 }
             }
         }
@@ -534,10 +538,10 @@ public final class ReadAheadSource<T, SplitT extends SourceSplit, EnumChkT> impl
 
         @Override
         public void handleSourceEvents(SourceEvent event) {
-            if (event instanceof Gate g) {
+            if (event instanceof Allowance a) {
                 asked = false;
-                if (g.allowedRows() > allowed) {
-                    allowed = g.allowedRows();
+                if (a.allowedRows() > allowed) {
+                    allowed = a.allowedRows();
                     if (mayEmit()) {
                         granted.complete(null);
                     }
